@@ -1,0 +1,31 @@
+"""rbm_helpers: the code behind the notebook series on restricted Boltzmann machines.
+
+One module per idea, in the order the notebooks introduce them:
+
+- ``model``: the RBM itself (energy, free energy, conditionals, Gibbs sampling);
+- ``exact``: exact computations for tiny models (partition function, p(v), gradient);
+- ``contrastive``: CD-k and PCD-k gradient estimates;
+- ``training``: the training loop and its monitors;
+- ``data``: MovieLens, checksummed and cached, and a synthetic stand-in.
+"""
+from . import exact
+from .contrastive import Gradients, cd_gradient, pcd_gradient
+from .device import resolve_device
+from .model import RBM
+from .training import free_energy_gap, reconstruction_error, train
+from .validation import MISSING
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MISSING",
+    "RBM",
+    "Gradients",
+    "cd_gradient",
+    "exact",
+    "free_energy_gap",
+    "pcd_gradient",
+    "reconstruction_error",
+    "resolve_device",
+    "train",
+]

@@ -1,0 +1,319 @@
+"""The Bernoulli-Bernoulli restricted Boltzmann machine.
+
+An RBM gives every joint state of ``n_visible`` visible units ``v`` and
+``n_hidden`` hidden units ``h`` (all 0 or 1) the energy
+
+    E(v, h) = -v . visible_bias - h . hidden_bias - v^T weight h
+
+and the probability p(v, h) = exp(-E(v, h)) / Z. Because no two units of the
+same layer are connected, each layer is independent given the other, with
+sigmoid conditionals; that is what makes block Gibbs sampling cheap.
+
+Missing values (an unrated movie, marked -1 as in the seed article) are
+*absent* from that row's RBM: they send nothing to the hidden units, are left
+at -1 by sampling, and are never counted in an error or a gradient.
+
+Introduced in notebook 01 (the energy) and built step by step in notebook 02.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .device import resolve_device
+from .validation import MISSING, check_non_negative, check_positive_int, check_units
+
+_FORMAT = "rbm_helpers.RBM/1"
+
+
+def split_missing(v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Split ``v`` into values with missing units set to 0, and the observed mask.
+
+    The mask is ``None`` when nothing is missing, so the common case costs nothing.
+    Introduced in notebook 02 (why -1 must not leak into p(h|v)).
+    """
+    observed = v != MISSING
+    if bool(observed.all()):
+        return v, None
+    return v * observed, observed.to(v.dtype)
+
+
+def join_missing(v: torch.Tensor, observed: torch.Tensor | None) -> torch.Tensor:
+    """Put -1 back where a unit is missing (the inverse of ``split_missing``)."""
+    if observed is None:
+        return v
+    return torch.where(observed.bool(), v, torch.full_like(v, MISSING))
+
+
+def bernoulli(p: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """A 0/1 sample of the same shape as ``p``, each entry 1 with probability ``p``."""
+    return (torch.rand(p.shape, generator=generator, device=p.device, dtype=p.dtype) < p).to(p.dtype)
+
+
+class RBM(nn.Module):
+    """A restricted Boltzmann machine with binary visible and hidden units.
+
+    Parameters are ``weight`` (n_visible x n_hidden), ``visible_bias`` and
+    ``hidden_bias``; they are updated by contrastive divergence (see
+    ``rbm_helpers.training``), not by autograd, so they do not require grad.
+    ``seed`` fixes the initial weights and the sampling generator; ``device``
+    may be ``"auto"`` (CUDA, then MPS, then CPU). Initial weights are drawn from
+    N(0, init_std^2) (the seed article uses std 1, which saturates the sigmoids;
+    Hinton's practical guide suggests 0.01) and biases start at zero.
+    Introduced in notebook 02 (building the RBM).
+    """
+
+    def __init__(
+        self,
+        n_visible: int,
+        n_hidden: int,
+        *,
+        seed: int | None = None,
+        device: str | torch.device | None = None,
+        dtype: torch.dtype = torch.float32,
+        init_std: float = 0.01,
+    ) -> None:
+        super().__init__()
+        check_positive_int(n_visible, "n_visible")
+        check_positive_int(n_hidden, "n_hidden")
+        check_non_negative(init_std, "init_std")
+        if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+            raise ValueError(f"dtype must be a floating-point torch dtype such as torch.float32; got {dtype!r}.")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise ValueError(f"seed must be an integer or None; got {seed!r}.")
+        self.n_visible = n_visible
+        self.n_hidden = n_hidden
+        self.seed = seed
+        self.init_std = float(init_std)
+        device = resolve_device(device)
+        init_generator = torch.Generator().manual_seed(seed) if seed is not None else None
+        weight = torch.randn(n_visible, n_hidden, generator=init_generator, dtype=torch.float64) * init_std
+        self.weight = nn.Parameter(weight.to(device=device, dtype=dtype), requires_grad=False)
+        self.visible_bias = nn.Parameter(torch.zeros(n_visible, device=device, dtype=dtype), requires_grad=False)
+        self.hidden_bias = nn.Parameter(torch.zeros(n_hidden, device=device, dtype=dtype), requires_grad=False)
+        self._generator: torch.Generator | None = None
+        if seed is not None:
+            self._generator = torch.Generator(device=device).manual_seed(seed)
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def device(self) -> torch.device:
+        """The device the parameters live on."""
+        return self.weight.device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """The floating-point type of the parameters."""
+        return self.weight.dtype
+
+    @property
+    def generator(self) -> torch.Generator | None:
+        """The random generator sampling uses (``None``: torch's global one)."""
+        if self._generator is not None and self._generator.device.type != self.device.type:
+            self._generator = torch.Generator(device=self.device).manual_seed(self.seed)
+        return self._generator
+
+    def extra_repr(self) -> str:
+        return f"n_visible={self.n_visible}, n_hidden={self.n_hidden}"
+
+    def _visible(self, v: torch.Tensor, name: str = "v", *, allow_missing: bool = True) -> torch.Tensor:
+        v = check_units(v, name, self.n_visible, allow_missing=allow_missing, layer="visible")
+        return v.to(device=self.device, dtype=self.dtype)
+
+    def _hidden(self, h: torch.Tensor, name: str = "h") -> torch.Tensor:
+        h = check_units(h, name, self.n_hidden, layer="hidden")
+        return h.to(device=self.device, dtype=self.dtype)
+
+    # ------------------------------------------------------------------ energies
+    def energy(self, v: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        """Energy E(v, h) = -v.visible_bias - h.hidden_bias - v^T weight h, one value per row.
+
+        ``v`` and ``h`` are batches of 0/1 states with the same number of rows.
+        Introduced in notebook 01 (the energy model).
+        """
+        v = self._visible(v, allow_missing=False)
+        h = self._hidden(h)
+        if v.shape[0] != h.shape[0]:
+            raise ValueError(f"v and h must have the same number of rows; got {v.shape[0]} and {h.shape[0]}.")
+        return -(v @ self.visible_bias) - (h @ self.hidden_bias) - ((v @ self.weight) * h).sum(-1)
+
+    def free_energy(self, v: torch.Tensor) -> torch.Tensor:
+        """Free energy F(v) = -log sum_h exp(-E(v, h)), one value per row of ``v``.
+
+        Summing out each hidden unit gives
+        F(v) = -v.visible_bias - sum_j softplus(hidden_bias_j + (v^T weight)_j).
+        Low free energy means the model finds ``v`` likely: p(v) = exp(-F(v)) / Z.
+        Missing units (-1) are left out of the row's RBM.
+        Introduced in notebook 01 (the energy model).
+        """
+        values, _ = split_missing(self._visible(v))
+        return self._free_energy(values)
+
+    def _free_energy(self, values: torch.Tensor) -> torch.Tensor:
+        return -(values @ self.visible_bias) - F.softplus(values @ self.weight + self.hidden_bias).sum(-1)
+
+    # ------------------------------------------------------------------ conditionals
+    def hidden_probabilities(self, v: torch.Tensor) -> torch.Tensor:
+        """p(h_j = 1 | v) = sigmoid(hidden_bias_j + sum_i v_i weight_ij) for every hidden unit.
+
+        Missing visible units (-1) contribute nothing to the sum.
+        Introduced in notebook 02 (building the RBM).
+        """
+        values, _ = split_missing(self._visible(v))
+        return torch.sigmoid(values @ self.weight + self.hidden_bias)
+
+    def visible_probabilities(self, h: torch.Tensor) -> torch.Tensor:
+        """p(v_i = 1 | h) = sigmoid(visible_bias_i + sum_j weight_ij h_j) for every visible unit.
+
+        ``h`` may be a 0/1 sample or hidden probabilities (for mean-field use).
+        Introduced in notebook 02 (building the RBM).
+        """
+        h = self._hidden_or_probabilities(h)
+        return torch.sigmoid(h @ self.weight.T + self.visible_bias)
+
+    def _hidden_or_probabilities(self, h: torch.Tensor) -> torch.Tensor:
+        if isinstance(h, torch.Tensor) and h.is_floating_point() and h.dim() in (1, 2):
+            h2 = h.unsqueeze(0) if h.dim() == 1 else h
+            if h2.shape[-1] == self.n_hidden and h2.shape[0] > 0 and not torch.isnan(h2).any():
+                if bool(((h2 >= 0) & (h2 <= 1)).all()):
+                    return h2.to(device=self.device, dtype=self.dtype)
+                raise ValueError(
+                    f"h must hold hidden states or probabilities in [0, 1]; got values in "
+                    f"[{h2.min().item():g}, {h2.max().item():g}]."
+                )
+        return self._hidden(h)
+
+    def sample_h(self, v: torch.Tensor, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Probabilities p(h = 1 | v) and a Bernoulli sample of the hidden layer (the seed's ``sample_h``).
+
+        Introduced in notebook 02 (building the RBM).
+        """
+        p_h = self.hidden_probabilities(v)
+        return p_h, bernoulli(p_h, generator or self.generator)
+
+    def sample_v(self, h: torch.Tensor, generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Probabilities p(v = 1 | h) and a Bernoulli sample of the visible layer (the seed's ``sample_v``).
+
+        The sample has every visible unit; ``gibbs`` puts missing units back.
+        Introduced in notebook 02 (building the RBM).
+        """
+        p_v = self.visible_probabilities(h)
+        return p_v, bernoulli(p_v, generator or self.generator)
+
+    # ------------------------------------------------------------------ sampling
+    def gibbs(
+        self,
+        v: torch.Tensor,
+        steps: int = 1,
+        *,
+        generator: torch.Generator | None = None,
+        return_hidden: bool = False,
+    ) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """Run ``steps`` rounds of block Gibbs sampling v -> h -> v from each row of ``v``.
+
+        Returns the final visible sample (and the last hidden sample if
+        ``return_hidden``). Missing units (-1) stay missing: they are not part
+        of that row's RBM. Introduced in notebook 02 (Gibbs sampling).
+        """
+        v = self._visible(v)
+        check_positive_int(steps, "steps", minimum=0)
+        values, observed = split_missing(v)
+        generator = generator or self.generator
+        values, hidden = self._gibbs_chain(values, observed, steps, generator)
+        values = join_missing(values, observed)
+        return (values, hidden) if return_hidden else values
+
+    def _gibbs_chain(
+        self,
+        values: torch.Tensor,
+        observed: torch.Tensor | None,
+        steps: int,
+        generator: torch.Generator | None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Block Gibbs on validated, zero-filled values; the hot loop of training."""
+        hidden = bernoulli(torch.sigmoid(torch.addmm(self.hidden_bias, values, self.weight)), generator)
+        for step in range(steps):
+            values = bernoulli(torch.sigmoid(torch.addmm(self.visible_bias, hidden, self.weight.T)), generator)
+            if observed is not None:
+                values = values * observed
+            if step + 1 < steps:
+                hidden = bernoulli(torch.sigmoid(torch.addmm(self.hidden_bias, values, self.weight)), generator)
+        return values, hidden
+
+    def reconstruct(self, v: torch.Tensor) -> torch.Tensor:
+        """Mean-field reconstruction p(v = 1 | h = p(h | v)) for every visible unit.
+
+        For a ratings row this is the model's prediction for every movie,
+        the unrated ones included: the basis of recommendations. It is
+        deterministic, unlike the seed's one-sample reconstruction.
+        Introduced in notebook 03 (training on MovieLens).
+        """
+        return self.visible_probabilities(self.hidden_probabilities(v))
+
+    # ------------------------------------------------------------------ data-driven initialisation
+    def init_visible_bias(self, v: torch.Tensor, *, eps: float = 1e-3) -> None:
+        """Set visible_bias_i = log(p_i / (1 - p_i)), with p_i the fraction of 1s among observed v_i.
+
+        Hinton's practical guide: with this start the hidden units need not
+        learn each unit's base rate first. Introduced in notebook 03.
+        """
+        values, observed = split_missing(self._visible(v))
+        counts = observed.sum(0) if observed is not None else torch.full_like(self.visible_bias, values.shape[0])
+        p = (values.sum(0) + 0.5) / (counts + 1.0)  # add-half smoothing: never log(0)
+        p = p.clamp(eps, 1 - eps)
+        self.visible_bias.copy_(torch.log(p) - torch.log1p(-p))
+
+    # ------------------------------------------------------------------ saving
+    def save(self, path: str | Path) -> Path:
+        """Save the sizes, parameters and sampling state to ``path`` (a ``torch.save`` file).
+
+        ``RBM.load(path)`` gives back a model with bit-identical parameters.
+        Introduced in notebook 03 (training on MovieLens).
+        """
+        path = Path(path)
+        state = {
+            "format": _FORMAT,
+            "n_visible": self.n_visible,
+            "n_hidden": self.n_hidden,
+            "seed": self.seed,
+            "init_std": self.init_std,
+            "dtype": str(self.dtype).removeprefix("torch."),
+            "parameters": {name: p.detach().cpu() for name, p in self.named_parameters()},
+        }
+        if self._generator is not None:
+            state["generator_state"] = self._generator.get_state().cpu()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".partial")
+        torch.save(state, tmp)
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, *, device: str | torch.device | None = None) -> "RBM":
+        """Load a model saved with ``RBM.save``. Introduced in notebook 03."""
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"No saved RBM at {path}; save one first with rbm.save({str(path)!r}).")
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as error:  # torch raises several types for a corrupt file
+            raise ValueError(f"{path} is not a file written by RBM.save ({error.__class__.__name__}).") from error
+        if not isinstance(state, dict) or state.get("format") != _FORMAT:
+            raise ValueError(f"{path} is not a file written by RBM.save (no '{_FORMAT}' marker).")
+        rbm = cls(
+            state["n_visible"],
+            state["n_hidden"],
+            seed=state["seed"],
+            device=device,
+            dtype=getattr(torch, state["dtype"]),
+            init_std=state["init_std"],
+        )
+        for name, value in state["parameters"].items():
+            getattr(rbm, name).copy_(value)
+        if "generator_state" in state and rbm.device.type == "cpu":
+            rbm._generator.set_state(state["generator_state"])
+        return rbm
+
