@@ -179,6 +179,15 @@ def test_a_truncated_zip_in_the_cache_is_refused(offline_and_isolated):
     assert files_in(cache) == ["ml-100k.zip"]  # the user's file is reported, not deleted or replaced
 
 
+def test_a_zip_member_that_fails_its_checksum_is_not_extracted(monkeypatch, offline_and_isolated):
+    cache = offline_and_isolated
+    archive = write_zip(cache / "ml-100k.zip", {"ml-100k/u.data": b"1\t1\t5\t874965758\n"})  # not the real u.data
+    pin_archive(monkeypatch, "ml-100k", archive)
+    with pytest.raises(DataUnavailableError, match="ml-100k/u.data in the zip does not match its SHA-256 checksum"):
+        load_movielens("ml-100k")
+    assert files_in(cache) == ["ml-100k.zip"] and not (cache / "ml-100k").exists()
+
+
 def test_unknown_name_suggests_the_closest(offline_and_isolated):
     with pytest.raises(ValueError, match='Did you mean "ml-100k"'):
         load_movielens("ml100k")
@@ -385,16 +394,21 @@ def test_synthetic_is_the_same_for_the_same_seed_and_shaped_like_ml100k():
 
 
 def test_synthetic_ratings_follow_the_planted_genre_tastes():
-    """A user's taste for a movie's genres, learnt on training ratings, predicts held-out ratings."""
+    """Beyond each movie's quality and each user's leniency, a user's taste for genres predicts held-out ratings."""
     ratings, movies = make_synthetic(seed=0)
     train, test = holdout_split(ratings, test_fraction=0.2, seed=0)
     global_mean = train["rating"].mean()
-    item_offset = (train.groupby("item_id")["rating"].sum() - global_mean * train.groupby("item_id").size()) / (
-        train.groupby("item_id").size() + 10
-    )
+
+    def shrunk_mean(values, groups):  # a group's mean offset, shrunk towards 0 when it has few ratings
+        sums, counts = values.groupby(groups).sum(), values.groupby(groups).size()
+        return sums / (counts + 10)
+
+    item_offset = shrunk_mean(train["rating"] - global_mean, train["item_id"])
+    user_offset = shrunk_mean(train["rating"] - global_mean - train["item_id"].map(item_offset), train["user_id"])
 
     def baseline(frame):
-        return global_mean + frame["item_id"].map(item_offset).fillna(0).to_numpy()
+        offsets = frame["item_id"].map(item_offset).fillna(0) + frame["user_id"].map(user_offset)
+        return global_mean + offsets.to_numpy()
 
     genres = movies.set_index("item_id")[list(GENRES)].to_numpy(dtype=float)
     genres = genres / genres.sum(axis=1, keepdims=True)  # each movie's genres share a weight of 1
@@ -408,8 +422,8 @@ def test_synthetic_ratings_follow_the_planted_genre_tastes():
     def rmse(prediction):
         return float(np.sqrt(np.mean((test["rating"].to_numpy() - prediction) ** 2)))
 
-    assert rmse(baseline(test)) < rmse(np.full(len(test), global_mean)) - 0.05  # movies differ in quality
-    assert rmse(with_taste) < rmse(baseline(test)) - 0.1  # and users in their taste for genres
+    assert rmse(baseline(test)) < rmse(np.full(len(test), global_mean)) - 0.1  # movies and users differ
+    assert rmse(with_taste) < rmse(baseline(test)) - 0.1  # and users differ in their taste for genres
 
 
 # --- splits and matrices -------------------------------------------------------------------
@@ -418,14 +432,14 @@ def test_synthetic_ratings_follow_the_planted_genre_tastes():
 def test_holdout_split_is_seeded_per_user_and_keeps_a_training_rating():
     ratings, _ = make_synthetic(200, 100, 5000, seed=3)
     ratings = pd.concat([ratings, pd.DataFrame([[999, 1, 4, 0]], columns=ratings.columns)], ignore_index=True)
-    train, test = holdout_split(ratings, test_fraction=0.25, seed=1)
-    again = holdout_split(ratings, test_fraction=0.25, seed=1)
+    train, test = holdout_split(ratings, test_fraction=0.5, seed=1)
+    again = holdout_split(ratings, test_fraction=0.5, seed=1)
     pd.testing.assert_frame_equal(train, again[0])
-    assert not holdout_split(ratings, test_fraction=0.25, seed=2)[1].index.equals(test.index)
+    assert not holdout_split(ratings, test_fraction=0.5, seed=2)[1].index.equals(test.index)
     assert sorted(train.index.tolist() + test.index.tolist()) == list(range(len(ratings)))
     assert set(train["user_id"]) == set(ratings["user_id"])  # the one-rating user 999 stays in train
     per_user = ratings.groupby("user_id").size()
-    expected = np.minimum(np.floor(0.25 * per_user + 0.5), per_user - 1)
+    expected = np.minimum(np.floor(0.5 * per_user + 0.5), per_user - 1)
     assert test.groupby("user_id").size().reindex(per_user.index, fill_value=0).tolist() == expected.astype(int).tolist()
 
 
