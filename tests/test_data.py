@@ -16,7 +16,6 @@ import socket
 import threading
 import time
 import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -362,6 +361,26 @@ def test_ml_latest_small_csv_is_parsed_with_half_stars(offline_and_isolated, new
     assert movies.loc[193609, "year"] == 1998 and pd.isna(movies.loc[208, "year"])
     assert movies.loc[208, "genres"] == "" and "(no genres listed)" not in movies.columns
     assert movies.loc[1, "Fantasy"] == 1
+
+
+def test_a_download_without_a_published_checksum_says_so(zip_server, offline_and_isolated, tmp_path):
+    zip_server.files["ml-latest-small.zip"] = write_zip(
+        tmp_path / "served.zip", {"ml-latest-small/ratings.csv": b"userId,movieId,rating,timestamp\n1,1,4.5,964982703\n"}
+    )
+    with pytest.warns(UnverifiedDataWarning, match="no published checksum"):
+        ratings = load_movielens("ml-latest-small")
+    assert ratings["rating"].tolist() == [4.5]
+    assert files_in(offline_and_isolated) == ["ml-latest-small.zip", "ml-latest-small/ratings.csv"]
+
+
+def test_a_damaged_zip_without_a_published_checksum_is_refused(offline_and_isolated):
+    archive = offline_and_isolated / "ml-latest-small.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zipped:
+        zipped.writestr("ml-latest-small/ratings.csv", "userId,movieId,rating,timestamp\n1,1,4.0,964982703\n")
+    archive.write_bytes(archive.read_bytes().replace(b"4.0", b"5.0"))  # same size, wrong CRC-32
+    with pytest.raises(DataUnavailableError, match=r"ml-latest-small.zip is damaged \(bad CRC-32 for ml-latest-small/ratings.csv\)"):
+        load_movielens("ml-latest-small")
+    assert files_in(offline_and_isolated) == ["ml-latest-small.zip"]
 
 
 def test_a_malformed_csv_is_reported_by_name(offline_and_isolated):

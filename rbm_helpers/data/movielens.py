@@ -41,8 +41,6 @@ ML100K_GENRES = (
 NO_GENRES = "(no genres listed)"
 _YEAR_IN_TITLE = re.compile(r"\((\d{4})\)\s*$")
 
-DataDir = "str | os.PathLike | None"
-
 
 def load_movielens(name: str = "ml-100k", data_dir: str | os.PathLike | None = None, *, seed: int = 0) -> pd.DataFrame:
     """The ratings of a MovieLens data set: one row per (user, movie) rating.
@@ -101,7 +99,7 @@ def _check_name(name: str) -> str:
     raise ValueError(f"name must be one of {known}; got {name!r}.{hint}")
 
 
-def _read(reader: Callable[[Path], pd.DataFrame], path: Path, name: str, data_dir) -> pd.DataFrame:
+def _read(reader: Callable[[Path], pd.DataFrame], path: Path, name: str, data_dir: str | os.PathLike | None) -> pd.DataFrame:
     """Run a parser; a file it cannot read becomes a ``DataUnavailableError`` naming the file."""
     try:
         return reader(path)

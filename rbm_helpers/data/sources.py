@@ -193,6 +193,12 @@ def dataset_status(name: str, data_dir: str | os.PathLike | None = None) -> Data
     spec = dataset_spec(name)
     cache = cache_dir(data_dir)
     folder, archive = cache / spec.name, cache / spec.archive
+    with warnings.catch_warnings():  # what was not verified is said in the status itself
+        warnings.simplefilter("ignore", UnverifiedDataWarning)
+        return _status(spec, cache, folder, archive)
+
+
+def _status(spec: DatasetSpec, cache: Path, folder: Path, archive: Path) -> DatasetStatus:
     try:
         if all((folder / filename).is_file() for filename in spec.files):
             gaps = {_verify_file(spec, folder / filename, cache) for filename in spec.files} - {None}
@@ -282,7 +288,14 @@ def _verified_archive(spec: DatasetSpec, cache: Path, *, progressbar: bool = Fal
     if archive.is_file():
         _check_archive(spec, archive, cache)
         return archive
-    return _download(spec, cache, progressbar=progressbar)
+    archive = _download(spec, cache, progressbar=progressbar)
+    if spec.archive_hash is None:  # pooch had no checksum to compare with: at least check the zip is whole
+        try:
+            _check_archive(spec, archive, cache)
+        except DataUnavailableError:
+            archive.unlink(missing_ok=True)
+            raise
+    return archive
 
 
 def _check_archive(spec: DatasetSpec, archive: Path, cache: Path) -> None:
