@@ -8,7 +8,7 @@ One module per idea, in the order the notebooks introduce them:
 - ``training``: the training loop and its monitors;
 - ``data``: MovieLens, checksummed and cached, and a synthetic stand-in.
 """
-from . import exact
+from . import data, exact
 from .contrastive import Gradients, cd_gradient, pcd_gradient
 from .device import resolve_device
 from .model import RBM
@@ -22,6 +22,7 @@ __all__ = [
     "RBM",
     "Gradients",
     "cd_gradient",
+    "data",
     "exact",
     "free_energy_gap",
     "pcd_gradient",

@@ -49,8 +49,12 @@ def join_missing(v: torch.Tensor, observed: torch.Tensor | None) -> torch.Tensor
 
 
 def bernoulli(p: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-    """A 0/1 sample of the same shape as ``p``, each entry 1 with probability ``p``."""
-    return (torch.rand(p.shape, generator=generator, device=p.device, dtype=p.dtype) < p).to(p.dtype)
+    """A 0/1 sample of the same shape as ``p``, each entry 1 with probability ``p``.
+
+    Drawn as ``uniform < p`` in place: several times faster on the CPU than
+    ``torch.bernoulli``, which the seed article uses.
+    """
+    return torch.rand(p.shape, generator=generator, device=p.device, dtype=p.dtype).lt_(p)
 
 
 class RBM(nn.Module):
@@ -233,12 +237,22 @@ class RBM(nn.Module):
         steps: int,
         generator: torch.Generator | None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Block Gibbs on validated, zero-filled values; the hot loop of training."""
+        """Block Gibbs on validated, zero-filled values; the hot loop of training.
+
+        With missing units, only the observed ones are sampled (a ratings row
+        holds a few percent of the movies): the same Markov chain as sampling
+        every unit and zeroing the missing ones, with far fewer random numbers.
+        """
         hidden = bernoulli(torch.sigmoid(torch.addmm(self.hidden_bias, values, self.weight)), generator)
+        present = observed.reshape(-1).nonzero().squeeze(1) if observed is not None else None
         for step in range(steps):
-            values = bernoulli(torch.sigmoid(torch.addmm(self.visible_bias, hidden, self.weight.T)), generator)
-            if observed is not None:
-                values = values * observed
+            activation = torch.addmm(self.visible_bias, hidden, self.weight.T)
+            if present is None:
+                values = bernoulli(activation.sigmoid_(), generator)
+            else:
+                p = activation.reshape(-1).take(present).sigmoid_()
+                values = torch.zeros_like(activation).reshape(-1).index_copy_(0, present, bernoulli(p, generator))
+                values = values.view_as(activation)
             if step + 1 < steps:
                 hidden = bernoulli(torch.sigmoid(torch.addmm(self.hidden_bias, values, self.weight)), generator)
         return values, hidden

@@ -86,3 +86,20 @@ def test_init_visible_bias_uses_observed_frequencies():
     rbm.init_visible_bias(data)
     p = torch.tensor([(3 + 0.5) / 5, (3 + 0.5) / 5, (1 + 0.5) / 2], dtype=torch.float64)
     torch.testing.assert_close(rbm.visible_bias, torch.log(p / (1 - p)))
+
+
+def test_gibbs_with_missing_units_samples_the_smaller_rbm_exactly():
+    """Chains over a row with two unrated movies sample the 4-unit RBM that row defines."""
+    from rbm_helpers import exact
+    from test_sampling import N_CHAINS, total_variation, tv_bound
+
+    rbm = tiny_rbm()
+    row = torch.tensor([1.0, -1.0, 0.0, 1.0, -1.0, 1.0], dtype=torch.float64)
+    mask = row != -1
+    small = RBM(4, 4, dtype=torch.float64)
+    small.weight.copy_(rbm.weight[mask])
+    small.visible_bias.copy_(rbm.visible_bias[mask])
+    small.hidden_bias.copy_(rbm.hidden_bias)
+    samples = rbm.gibbs(row.repeat(N_CHAINS, 1), steps=50, generator=torch.Generator().manual_seed(5))
+    _, p = exact.visible_distribution(small)
+    assert total_variation(samples[:, mask], p) < tv_bound(p, N_CHAINS)
