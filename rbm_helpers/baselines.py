@@ -8,7 +8,8 @@ p(liked) for every (user, movie), ready for ``rbm_helpers.metrics``:
 - ``always_liked``: 1 everywhere (most ratings are >= 3);
 - ``user_liked_rate`` / ``user_majority``: how often the user likes what they rate;
 - ``movie_liked_rate``: how often the movie is liked, smoothed towards the global rate;
-- ``user_movie_blend``: the mean of the two rates.
+- ``user_movie_blend``: the mean of the two rates;
+- ``movie_popularity``: how many users rated the movie (a ranking baseline for precision@k).
 
 Rating baselines (introduced in notebook 06, "Softmax units") take star
 ratings 1-5 with -1 where unrated and predict a rating for every pair:
@@ -31,6 +32,7 @@ __all__ = [
     "fit_rating_biases",
     "global_mean_rating",
     "movie_liked_rate",
+    "movie_popularity",
     "user_liked_rate",
     "user_majority",
     "user_movie_blend",
@@ -121,6 +123,20 @@ def user_movie_blend(train_matrix: torch.Tensor, *, prior_strength: float = 2.0)
     baselines on AUC. Introduced in notebook 05.
     """
     return 0.5 * user_liked_rate(train_matrix) + 0.5 * movie_liked_rate(train_matrix, prior_strength=prior_strength)
+
+
+def movie_popularity(train_matrix: torch.Tensor) -> torch.Tensor:
+    """Score every user's movie by the fraction of users who rated it in training, liked or not.
+
+    Not a guess of p(liked) but of p(rated): held-out movies are the ones a
+    user chose to watch, so this baseline is hard to beat on precision@k (on
+    MovieLens 100K u1 it scores about 0.27 against the blend's 0.04), while its
+    AUC for liked against disliked is low. It shows what precision@k on
+    held-out ratings rewards. Introduced in notebook 05.
+    """
+    train_matrix = check_binary_matrix(train_matrix, "train_matrix")
+    rated = (train_matrix != MISSING).sum(0).to(torch.float64) / train_matrix.shape[0]
+    return rated.unsqueeze(0).expand_as(train_matrix).clone()
 
 
 # ---------------------------------------------------------------------- rating baselines

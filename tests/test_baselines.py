@@ -10,6 +10,7 @@ from rbm_helpers.baselines import (
     fit_rating_biases,
     global_mean_rating,
     movie_liked_rate,
+    movie_popularity,
     user_liked_rate,
     user_majority,
     user_movie_blend,
@@ -76,7 +77,13 @@ def test_blend_is_the_mean_of_user_and_movie_rates():
     assert torch.allclose(user_movie_blend(train, prior_strength=5), expected)
 
 
-@pytest.mark.parametrize("baseline", [always_liked, user_liked_rate, user_majority, movie_liked_rate, user_movie_blend])
+def test_movie_popularity_is_the_fraction_of_users_who_rated_the_movie():
+    assert torch.equal(movie_popularity(TRAIN)[2], torch.tensor([3 / 4, 2 / 4, 3 / 4, 0.0], dtype=torch.float64))
+
+
+@pytest.mark.parametrize(
+    "baseline", [always_liked, user_liked_rate, user_majority, movie_liked_rate, user_movie_blend, movie_popularity]
+)
 def test_binary_baselines_reject_star_ratings_by_name(baseline):
     with pytest.raises(ValueError, match=r"train_matrix must hold 1 \(liked\), 0 \(disliked\) or -1 .* got values in \[-1, 5\]"):
         baseline(torch.tensor([[5.0, 1.0, M]]))
