@@ -33,15 +33,20 @@ class Gradients(NamedTuple):
     hidden_bias: torch.Tensor
 
 
-def _phase(rbm: RBM, values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Mean statistics <v h^T>, <v>, <h> of zero-filled rows, with h at its probabilities."""
-    p_h = torch.sigmoid(torch.addmm(rbm.hidden_bias, values, rbm.weight))
-    n = values.shape[0]
-    return values.T @ p_h / n, values.mean(0), p_h.mean(0)
+def _hidden_probabilities(rbm: RBM, values: torch.Tensor) -> torch.Tensor:
+    return torch.sigmoid(torch.addmm(rbm.hidden_bias, values, rbm.weight))
 
 
-def _difference(positive: tuple, negative: tuple) -> Gradients:
-    return Gradients(*(p - q for p, q in zip(positive, negative)))
+def _difference(
+    values: torch.Tensor, p_h: torch.Tensor, negative: torch.Tensor, p_h_negative: torch.Tensor
+) -> Gradients:
+    """<v h^T>_data - <v h^T>_model and likewise for the biases, each a mean over its rows.
+
+    Hidden units enter at their probabilities: same expectation as samples, less noise.
+    """
+    n, m = values.shape[0], negative.shape[0]
+    weight = torch.addmm(values.T @ p_h, negative.T, p_h_negative, beta=1 / n, alpha=-1 / m)
+    return Gradients(weight, values.mean(0) - negative.mean(0), p_h.mean(0) - p_h_negative.mean(0))
 
 
 def cd_statistics(
@@ -52,8 +57,9 @@ def cd_statistics(
     generator: torch.Generator | None,
 ) -> Gradients:
     """CD-k on zero-filled ``values`` with mask ``observed``; no validation (the training hot path)."""
-    negative, _ = rbm._gibbs_chain(values, observed, k, generator)
-    return _difference(_phase(rbm, values), _phase(rbm, negative))
+    p_h = _hidden_probabilities(rbm, values)
+    negative, _ = rbm._gibbs_chain(values, observed, k, generator, p_h)
+    return _difference(values, p_h, negative, _hidden_probabilities(rbm, negative))
 
 
 def cd_gradient(rbm: RBM, v: torch.Tensor, k: int = 1, *, generator: torch.Generator | None = None) -> Gradients:
@@ -79,7 +85,7 @@ def pcd_statistics(
 ) -> tuple[Gradients, torch.Tensor]:
     """PCD-k on zero-filled inputs; returns the gradient and the advanced chains (no validation)."""
     chains, _ = rbm._gibbs_chain(chains, chains_observed, k, generator)
-    return _difference(_phase(rbm, values), _phase(rbm, chains)), chains
+    return _difference(values, _hidden_probabilities(rbm, values), chains, _hidden_probabilities(rbm, chains)), chains
 
 
 def pcd_gradient(

@@ -236,14 +236,18 @@ class RBM(nn.Module):
         observed: torch.Tensor | None,
         steps: int,
         generator: torch.Generator | None,
+        hidden_probabilities: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Block Gibbs on validated, zero-filled values; the hot loop of training.
 
         With missing units, only the observed ones are sampled (a ratings row
         holds a few percent of the movies): the same Markov chain as sampling
         every unit and zeroing the missing ones, with far fewer random numbers.
+        ``hidden_probabilities``, if given, are p(h | values), already computed.
         """
-        hidden = bernoulli(torch.sigmoid(torch.addmm(self.hidden_bias, values, self.weight)), generator)
+        if hidden_probabilities is None:
+            hidden_probabilities = torch.sigmoid(torch.addmm(self.hidden_bias, values, self.weight))
+        hidden = bernoulli(hidden_probabilities, generator)
         present = observed.reshape(-1).nonzero().squeeze(1) if observed is not None else None
         for step in range(steps):
             activation = torch.addmm(self.visible_bias, hidden, self.weight.T)

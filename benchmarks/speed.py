@@ -1,0 +1,196 @@
+"""Speed of rbm_helpers' training loop against its anchors, measured in one process.
+
+    python benchmarks/speed.py [--repeats 3] [--quick] [--device cpu|cuda|auto] [--json-only]
+
+Cases (each on the MovieLens 100K fold u1 training ratings, 943 users x 1,682 movies; the
+synthetic stand-in when ml-100k cannot be had, said in the output):
+
+1. ``seed-cd10``: the seed article's loop exactly as its code trains (n_hidden 100, batch 100,
+   CD-10, 10 epochs; liked / disliked / unrated), against ``rbm_helpers.train`` with the same
+   configuration (which also visits the seed's skipped last batch).
+2. ``sklearn-cd1`` / ``sklearn-pcd1``: CD-1 and PCD-1 for 10 epochs against scikit-learn's
+   ``BernoulliRBM`` (PCD-1 with 100 persistent chains) on the same matrix with unrated as 0
+   (BernoulliRBM has no missing values), float32, same sizes and batch.
+3. ``matmul-fraction``: the achieved GFLOP/s of our training loop (case 1) as a fraction of
+   plain ``torch.mm`` throughput at the same shapes.
+4. ``peak-memory``: the peak resident memory of each training run, measured in a fresh
+   subprocess, above that of a subprocess which only loads the data.
+
+Each time is the min (and the median) over ``--repeats`` runs; ``speedup = anchor_s / ours_s``.
+Output: one JSON object per line (``case, ours_s, anchor, anchor_s, speedup`` and extras), then
+a markdown table. Targets on 2 CPU cores: seed-cd10 at least 4x, CD-1 / PCD-1 at least 2x.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+
+import torch
+
+from rbm_helpers import RBM, train
+from rbm_helpers.data import DataUnavailableError, RatingsIndex, load_fold, load_movielens, holdout_split, ratings_matrix
+from rbm_helpers.seed_recipe import train_seed_recipe
+
+N_HIDDEN, BATCH, EPOCHS = 100, 100, 10
+
+
+def load_matrix() -> tuple[torch.Tensor, str]:
+    """The u1 training matrix (1 liked, 0 disliked, -1 unrated) and the data set's name."""
+    try:
+        train_ratings, test_ratings = load_fold("u1")
+        name = "ml-100k u1.base"
+    except DataUnavailableError:
+        train_ratings, test_ratings = holdout_split(load_movielens("synthetic"), seed=0)
+        name = "synthetic (ml-100k unavailable)"
+    index = RatingsIndex.from_ratings(train_ratings, test_ratings)
+    return ratings_matrix(train_ratings, index, binary=True), name
+
+
+def timed(run, repeats: int) -> list[float]:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run()
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def ours(matrix: torch.Tensor, k: int, method: str, device: str | None = None) -> None:
+    rbm = RBM(matrix.shape[1], N_HIDDEN, seed=0, device=device)
+    train(rbm, matrix.to(rbm.device), epochs=EPOCHS, batch_size=BATCH, k=k, method=method,
+          learning_rate=0.05, momentum=0.5, seed=0, progress=False)
+
+
+def sklearn_rbm(matrix: torch.Tensor) -> None:
+    from sklearn.neural_network import BernoulliRBM
+
+    BernoulliRBM(n_components=N_HIDDEN, batch_size=BATCH, n_iter=EPOCHS, learning_rate=0.05,
+                 random_state=0).fit(matrix.numpy())
+
+
+def row(case: str, ours_times: list[float], anchor: str, anchor_times: list[float], **extra) -> dict:
+    ours_s, anchor_s = min(ours_times), min(anchor_times)
+    return {
+        "case": case, "ours_s": round(ours_s, 4), "anchor": anchor, "anchor_s": round(anchor_s, 4),
+        "speedup": round(anchor_s / ours_s, 2), "ours_median_s": round(statistics.median(ours_times), 4),
+        "anchor_median_s": round(statistics.median(anchor_times), 4), **extra,
+    }
+
+
+def matmul_fraction(matrix: torch.Tensor, seconds: float, device: str | None) -> dict:
+    """GFLOP/s of our CD-10 run (its matrix products only) against plain torch.mm at the same shapes."""
+    n_users, n_items = matrix.shape
+    batches = -(-n_users // BATCH)
+    k = 10
+    # Per batch: 1 + k + (k - 1) conditional products, and 4 for the two phases' statistics.
+    products = 2 * k + 4
+    flop = EPOCHS * batches * products * 2 * BATCH * n_items * N_HIDDEN
+    dev = torch.device(device or "cpu")
+    a = torch.rand(BATCH, n_items, device=dev)
+    w = torch.rand(n_items, N_HIDDEN, device=dev)
+    h = torch.rand(BATCH, N_HIDDEN, device=dev)
+    n = 200
+
+    def products_only() -> None:
+        for _ in range(n // 2):
+            torch.mm(a, w)
+            torch.mm(h, w.T)
+
+    best = min(timed(products_only, 5))
+    ceiling = n * 2 * BATCH * n_items * N_HIDDEN / best / 1e9
+    achieved = flop / seconds / 1e9
+    return {"case": "matmul-fraction", "ours_gflops": round(achieved, 1), "matmul_gflops": round(ceiling, 1),
+            "fraction": round(achieved / ceiling, 3)}
+
+
+MEMORY_CHILD = """
+import resource, sys, torch
+sys.path.insert(0, {here!r})
+import speed
+matrix, _ = speed.load_matrix()
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+case = {case!r}
+if case == "seed":
+    speed.train_seed_recipe(matrix, n_hidden=speed.N_HIDDEN, batch_size=speed.BATCH, epochs=2, k=10)
+elif case == "ours":
+    speed.EPOCHS = 2
+    speed.ours(matrix, 10, "cd")
+elif case == "sklearn":
+    speed.EPOCHS = 2
+    speed.sklearn_rbm(matrix.clamp(min=0))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base)
+"""
+
+
+def peak_memory_mib(case: str) -> float:
+    """Peak resident memory a training run adds, in MiB, measured in a fresh process."""
+    import pathlib
+
+    here = str(pathlib.Path(__file__).resolve().parent)
+    code = MEMORY_CHILD.format(here=here, case=case)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1]) / 1024  # ru_maxrss is in KiB on Linux
+
+
+def markdown(rows: list[dict]) -> str:
+    lines = ["| case | ours (s) | anchor | anchor (s) | speedup |", "| --- | ---: | --- | ---: | ---: |"]
+    for r in rows:
+        if "speedup" in r:
+            lines.append(f"| {r['case']} | {r['ours_s']:.3f} | {r['anchor']} | {r['anchor_s']:.3f} | {r['speedup']:.2f}x |")
+    for r in rows:
+        if r["case"] == "matmul-fraction":
+            lines.append(f"\nOur CD-10 loop: {r['ours_gflops']} GFLOP/s in its matrix products, "
+                         f"{r['fraction']:.0%} of plain torch.mm at the same shapes ({r['matmul_gflops']} GFLOP/s).")
+        if r["case"] == "peak-memory":
+            lines.append(f"Peak memory a training run adds (MiB): ours {r['ours_mib']:.0f}, seed loop "
+                         f"{r['seed_mib']:.0f}, scikit-learn {r['sklearn_mib']:.0f}.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=3, help="runs per timing (min and median reported)")
+    parser.add_argument("--quick", action="store_true", help="one repeat, no memory subprocesses")
+    parser.add_argument("--device", default=None, help="device for our runs (cpu, cuda, auto); anchors stay on the CPU")
+    args = parser.parse_args(argv)
+    repeats = 1 if args.quick else args.repeats
+    matrix, data_name = load_matrix()
+    device = None if args.device in (None, "cpu") else args.device
+    print(f"# {data_name}; torch {torch.__version__}, {torch.get_num_threads()} threads, "
+          f"{platform.processor() or platform.machine()}; device {RBM(2, 2, device=device).device}; {date.today()}",
+          file=sys.stderr)
+    rows = []
+
+    seed_times = timed(lambda: train_seed_recipe(matrix, n_hidden=N_HIDDEN, batch_size=BATCH, epochs=EPOCHS, k=10), repeats)
+    ours_cd10 = timed(lambda: ours(matrix, 10, "cd", device), repeats)
+    rows.append(row("seed-cd10", ours_cd10, "seed article loop", seed_times))
+
+    try:
+        import sklearn  # noqa: F401
+        dense = matrix.clamp(min=0)  # BernoulliRBM has no missing values: unrated counts as 0
+        sk_times = timed(lambda: sklearn_rbm(dense), repeats)
+        rows.append(row("sklearn-cd1", timed(lambda: ours(dense, 1, "cd", device), repeats), "sklearn BernoulliRBM", sk_times))
+        rows.append(row("sklearn-pcd1", timed(lambda: ours(dense, 1, "pcd", device), repeats), "sklearn BernoulliRBM", sk_times))
+    except ImportError:
+        print("# scikit-learn is not installed: pip install scikit-learn for the BernoulliRBM anchor", file=sys.stderr)
+
+    rows.append(matmul_fraction(matrix, min(ours_cd10), device))
+    if not args.quick:
+        rows.append({"case": "peak-memory", "ours_mib": round(peak_memory_mib("ours"), 1),
+                     "seed_mib": round(peak_memory_mib("seed"), 1), "sklearn_mib": round(peak_memory_mib("sklearn"), 1)})
+    for r in rows:
+        print(json.dumps(r))
+    print()
+    print(markdown(rows))
+
+
+if __name__ == "__main__":
+    main()
