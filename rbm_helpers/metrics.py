@@ -72,7 +72,10 @@ def _check_same_shape(x: torch.Tensor, name: str, reference: torch.Tensor, refer
 
 
 def check_scores(scores: object, name: str = "scores") -> torch.Tensor:
-    """Check that ``scores`` is a 2-D tensor of probabilities in [0, 1] without NaN; return it as float64."""
+    """Check that ``scores`` is a 2-D tensor of probabilities in [0, 1] without NaN; return it as float64.
+
+    Raises ValueError naming ``name``. Introduced in notebook 05.
+    """
     scores = _check_tensor(scores, name, "(n_users, n_movies)")
     _check_2d(scores, name)
     if scores.numel() and not bool(((scores >= 0) & (scores <= 1)).all()):
@@ -84,7 +87,10 @@ def check_scores(scores: object, name: str = "scores") -> torch.Tensor:
 
 
 def check_binary_matrix(matrix: object, name: str) -> torch.Tensor:
-    """Check that ``matrix`` is 2-D and holds only 1 (liked), 0 (disliked) and -1 (missing); return it as float64."""
+    """Check that ``matrix`` is 2-D and holds only 1 (liked), 0 (disliked) and -1 (missing); return it as float64.
+
+    Raises ValueError naming ``name``. Introduced in notebook 05.
+    """
     matrix = _check_tensor(matrix, name, "(n_users, n_movies)")
     _check_2d(matrix, name)
     if not bool(((matrix == 0) | (matrix == 1) | (matrix == MISSING)).all()):
