@@ -250,6 +250,36 @@ def plot_sample_frequencies(
     return ax
 
 
+def plot_patterns(
+    rows: torch.Tensor,
+    shape: tuple[int, int],
+    *,
+    ncols: int = 7,
+    titles: Sequence[str] | None = None,
+    size: float = 0.9,
+) -> Figure:
+    """Each row of 0/1 (or probability) values drawn as a small black-and-white image of ``shape``.
+
+    Introduced in notebook 02 (bars and stripes).
+    """
+    rows = torch.as_tensor(rows).detach().cpu().double()
+    nrows = math.ceil(len(rows) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows * 1.1), squeeze=False)
+    for index, ax in enumerate(axes.flat):
+        if index >= len(rows):
+            ax.set_visible(False)
+            continue
+        ax.imshow(rows[index].reshape(shape).numpy(), cmap="gray_r", vmin=0, vmax=1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():
+            spine.set_color("0.6")
+        if titles is not None:
+            ax.set_title(titles[index], fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
 def plot_cd_bias(
     exact_gradient: torch.Tensor,
     estimates: Mapping[int, torch.Tensor],
@@ -297,6 +327,7 @@ def plot_log_likelihood(
     uniform: float | None = None,
     ax: Axes | None = None,
     title: str | None = None,
+    label: str = "model",
 ) -> Axes:
     """The exact mean log-likelihood per epoch, with optional reference lines.
 
@@ -305,7 +336,7 @@ def plot_log_likelihood(
     the same probability. Introduced in notebook 02 (a first training run).
     """
     ax = _new_axes(ax, (7, 3.2))
-    ax.plot(history.index, history[column], color=CHANGED_COLOR, label="model")
+    ax.plot(history.index, history[column], color=CHANGED_COLOR, label=label)
     if best is not None:
         ax.axhline(best, color="C2", linestyle="--", linewidth=1, label=f"best possible ({best:.3f})")
     if uniform is not None:
