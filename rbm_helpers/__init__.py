@@ -6,9 +6,11 @@ One module per idea, in the order the notebooks introduce them:
 - ``exact``: exact computations for tiny models (partition function, p(v), gradient);
 - ``contrastive``: CD-k and PCD-k gradient estimates;
 - ``training``: the training loop and its monitors;
-- ``data``: MovieLens, checksummed and cached, and a synthetic stand-in.
+- ``data``: MovieLens, checksummed and cached, and a synthetic stand-in;
+- ``metrics`` and ``baselines``: held-out evaluation and the simple models to beat;
+- ``seed_recipe``: the seed article's training loop, reproduced with its quirks.
 """
-from . import data, exact
+from . import baselines, data, exact, metrics, seed_recipe
 from .contrastive import Gradients, cd_gradient, pcd_gradient
 from .device import resolve_device
 from .model import RBM
@@ -21,12 +23,15 @@ __all__ = [
     "MISSING",
     "RBM",
     "Gradients",
+    "baselines",
     "cd_gradient",
     "data",
     "exact",
     "free_energy_gap",
+    "metrics",
     "pcd_gradient",
     "reconstruction_error",
     "resolve_device",
+    "seed_recipe",
     "train",
 ]
