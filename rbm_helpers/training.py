@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Callable, Iterable, Mapping
+from functools import partial
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Union
 
 import pandas as pd
 import torch
@@ -21,20 +22,28 @@ from .contrastive import Gradients, cd_statistics, pcd_statistics
 from .model import RBM, split_missing
 from .validation import check_non_negative, check_positive_int
 
-Callback = Callable[[RBM, dict], "Mapping[str, float] | None"]
+if TYPE_CHECKING:
+    from .softmax import SoftmaxRBM
+
+Model = Union[RBM, "SoftmaxRBM"]
+Callback = Callable[[Model, dict], "Mapping[str, float] | None"]
 METHODS = ("cd", "pcd")
 
 
-def reconstruction_error(rbm: RBM, inputs: torch.Tensor, targets: torch.Tensor | None = None) -> float:
+def reconstruction_error(rbm: Model, inputs: torch.Tensor, targets: torch.Tensor | None = None) -> float:
     """Mean |target - reconstruction| over the observed (not -1) entries of ``targets``.
 
     The reconstruction is the mean-field one, ``rbm.reconstruct(inputs)``; for
     0/1 targets this is the *expected* value of the seed article's
     one-sample "loss", without its sampling noise. ``targets`` defaults to
     ``inputs`` (how well the model reproduces its own input); pass held-out
-    ratings of the same users to measure prediction instead.
+    ratings of the same users to measure prediction instead. For a
+    ``SoftmaxRBM`` (notebook 06) the reconstruction is the expected category,
+    which for K = 2 gives the same number as a binary RBM.
     Introduced in notebook 03 (loss curves).
     """
+    if not isinstance(rbm, RBM):
+        return rbm._reconstruction_error(inputs, targets)
     targets = inputs if targets is None else targets
     prediction = rbm.reconstruct(inputs)
     targets = rbm._visible(targets, "targets")
@@ -48,7 +57,7 @@ def reconstruction_error(rbm: RBM, inputs: torch.Tensor, targets: torch.Tensor |
     return (error * observed).sum().item() / count if count else math.nan
 
 
-def free_energy_gap(rbm: RBM, train_rows: torch.Tensor, held_out_rows: torch.Tensor) -> float:
+def free_energy_gap(rbm: Model, train_rows: torch.Tensor, held_out_rows: torch.Tensor) -> float:
     """Mean free energy of held-out rows minus that of training rows.
 
     Near zero while the model generalises; growing when it starts to prefer
@@ -70,8 +79,19 @@ def _split_held_out(held_out: object) -> tuple[torch.Tensor | None, torch.Tensor
     return held_out, held_out, True
 
 
+def _hooks(rbm: Model) -> tuple[Callable, Callable, Callable]:
+    """What ``train`` needs from a model: ``(split_missing, cd_statistics, pcd_statistics)``.
+
+    The binary RBM's come from ``model`` and ``contrastive``; a SoftmaxRBM
+    (notebook 06) brings methods with the same signatures, minus the model.
+    """
+    if isinstance(rbm, RBM):
+        return split_missing, partial(cd_statistics, rbm), partial(pcd_statistics, rbm)
+    return rbm._split_missing, rbm._cd_statistics, rbm._pcd_statistics
+
+
 def train(
-    rbm: RBM,
+    rbm: Model,
     data: torch.Tensor,
     *,
     epochs: int = 10,
@@ -108,7 +128,9 @@ def train(
     Each callback is called as ``callback(rbm, record)`` after every epoch and
     may return a mapping of extra columns. ``seed`` fixes shuffling and
     sampling: the same model seed and ``seed`` give the same history.
-    Introduced in notebook 02 and used from notebook 03 on.
+    ``rbm`` may also be a ``SoftmaxRBM``; ``data`` then holds rating
+    categories (-1 unrated), and the update is the same.
+    Introduced in notebook 02 and used from notebook 03 on; for softmax units in notebook 06.
     """
     data = rbm._visible(data, "data")
     check_positive_int(epochs, "epochs", minimum=0)
@@ -137,7 +159,8 @@ def train(
         sampler = torch.Generator(device=rbm.device).manual_seed(seed + 1)
     else:
         shuffler, sampler = None, rbm.generator
-    values, observed = split_missing(data)
+    split, cd, pcd = _hooks(rbm)
+    values, observed = split(data)
     n_rows = values.shape[0]
     chains, chain_observed, per_row_chains = None, None, observed is not None
     if method == "pcd":
@@ -160,11 +183,11 @@ def train(
                 batch = values[rows]
                 mask = observed[rows] if observed is not None else None
                 if method == "cd":
-                    gradients = cd_statistics(rbm, batch, mask, k, sampler)
+                    gradients = cd(batch, mask, k, sampler)
                 elif per_row_chains:
-                    gradients, chains[rows] = pcd_statistics(rbm, batch, chains[rows], chain_observed[rows], k, sampler)
+                    gradients, chains[rows] = pcd(batch, chains[rows], chain_observed[rows], k, sampler)
                 else:
-                    gradients, chains = pcd_statistics(rbm, batch, chains, None, k, sampler)
+                    gradients, chains = pcd(batch, chains, None, k, sampler)
                 _apply(parameters, velocity, gradients, learning_rate, momentum, weight_decay)
             if rbm.device.type == "cuda":
                 torch.cuda.synchronize(rbm.device)
