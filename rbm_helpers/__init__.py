@@ -8,12 +8,14 @@ One module per idea, in the order the notebooks introduce them:
 - ``training``: the training loop and its monitors;
 - ``data``: MovieLens, checksummed and cached, and a synthetic stand-in;
 - ``metrics`` and ``baselines``: held-out evaluation and the simple models to beat;
-- ``seed_recipe``: the seed article's training loop, reproduced with its quirks.
+- ``seed_recipe``: the seed article's training loop, reproduced with its quirks;
+- ``softmax`` / ``softmax_exact``: softmax visible units for ratings (notebook 06).
 """
-from . import baselines, data, exact, metrics, seed_recipe
+from . import baselines, data, exact, metrics, seed_recipe, softmax, softmax_exact
 from .contrastive import Gradients, cd_gradient, pcd_gradient
 from .device import resolve_device
 from .model import RBM
+from .softmax import SoftmaxRBM, categories_from_ratings, expected_category
 from .training import free_energy_gap, reconstruction_error, train
 from .validation import MISSING
 
@@ -22,16 +24,21 @@ __version__ = "0.1.0"
 __all__ = [
     "MISSING",
     "RBM",
+    "SoftmaxRBM",
     "Gradients",
     "baselines",
+    "categories_from_ratings",
     "cd_gradient",
     "data",
     "exact",
+    "expected_category",
     "free_energy_gap",
     "metrics",
     "pcd_gradient",
     "reconstruction_error",
     "resolve_device",
     "seed_recipe",
+    "softmax",
+    "softmax_exact",
     "train",
 ]
