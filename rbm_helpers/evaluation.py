@@ -1,0 +1,322 @@
+"""One place that trains and scores every named model on a fold: notebook 05 and the benchmark share it.
+
+A *model* here is anything that, given a fold's training data and a seed,
+returns a score p(liked) for every (user, movie). The registry ``MODELS``
+holds the simple baselines of ``rbm_helpers.baselines`` and the series'
+RBMs; ``evaluate_model`` fits one on one fold and scores it on the fold's
+held-out ratings with ``rbm_helpers.metrics``; ``evaluate`` does every
+(model, fold) pair and returns one row each; ``summarize`` gives mean and
+standard deviation over folds. Notebook 05 and ``benchmarks/quality.py`` both
+call ``evaluate``, so their numbers agree for the same folds and seed.
+
+Adding a model is one registration, e.g. for notebook 06's softmax RBM::
+
+    @register_model("softmax RBM (K=2)", kind="rbm", description="...")
+    def softmax_k2(fold: Fold, seed: int) -> torch.Tensor:
+        ...                     # train on fold.train_ratings / fold.train, return p(liked)
+
+Every metric is computed on the held-out pairs only: ``mae_sampled`` (the
+seed article's test loss: one Bernoulli sample per pair) and
+``mae_threshold`` (score >= 0.5 counts as "liked") averaged per user first,
+``auc`` pooled over all held-out pairs, ``precision_at_10`` averaged over
+users. Introduced in notebook 05 (Recommend and evaluate).
+"""
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator, Sequence
+
+import pandas as pd
+import torch
+
+from . import baselines, metrics
+from .data import RatingsIndex, holdout_split, load_fold, make_synthetic, ratings_matrix
+from .data.sources import ML100K_FOLDS
+from .recipes import SANE_RECIPE, train_sane_rbm
+from .seed_recipe import seed_predict, train_seed_recipe
+from .validation import MISSING
+
+__all__ = [
+    "FIVE_FOLDS",
+    "METRICS",
+    "MODELS",
+    "Fold",
+    "ModelEntry",
+    "evaluate",
+    "evaluate_model",
+    "fold_from_ratings",
+    "load_binary_fold",
+    "markdown_table",
+    "register_model",
+    "single_thread",
+    "summarize",
+]
+
+FIVE_FOLDS = ("u1", "u2", "u3", "u4", "u5")
+"""The five official 80/20 folds of ml-100k; their test sets cover every rating once."""
+
+METRICS = ("mae_sampled", "mae_threshold", "auc", "precision_at_10")
+"""The metrics ``evaluate`` reports, in the order of its columns."""
+
+SYNTHETIC = "synthetic"
+"""The fold name of the offline stand-in: ``make_synthetic(seed=0)`` with 20% of each user's ratings held out."""
+
+KINDS = ("baseline", "rbm")
+
+
+# ---------------------------------------------------------------------- folds
+@dataclass(frozen=True)
+class Fold:
+    """One train/test split as the models see it.
+
+    ``train`` and ``test`` are (n_users, n_movies) float32 matrices of 1
+    (liked: rating >= 3), 0 (disliked) and -1 (not in that part); they never
+    share a rated pair. ``train_ratings`` and ``test_ratings`` are the rating
+    tables they come from (for models that need the stars), and ``index``
+    maps rows and columns to MovieLens user and movie ids.
+    Introduced in notebook 05.
+    """
+
+    name: str
+    train: torch.Tensor
+    test: torch.Tensor
+    train_ratings: pd.DataFrame
+    test_ratings: pd.DataFrame
+    index: RatingsIndex
+
+    @property
+    def synthetic(self) -> bool:
+        """True for the offline stand-in, whose numbers say nothing about MovieLens."""
+        return self.name == SYNTHETIC
+
+
+def load_binary_fold(name: str = "u1", *, data_dir=None, threshold: float = 3) -> Fold:
+    """The fold ``name`` as liked / disliked / unrated matrices: an official ml-100k fold or ``"synthetic"``.
+
+    ``"u1"``..``"u5"``, ``"ua"`` and ``"ub"`` are the official splits (rows
+    and columns cover all 943 users and 1,682 movies); ``"synthetic"`` is
+    ``make_synthetic(seed=0)`` split by ``holdout_split(test_fraction=0.2,
+    seed=0)``, for working offline. Raises ``DataUnavailableError`` when
+    MovieLens cannot be had. Introduced in notebook 05.
+    """
+    if name == SYNTHETIC:
+        ratings, _ = make_synthetic(seed=0)
+        train_ratings, test_ratings = holdout_split(ratings, test_fraction=0.2, seed=0)
+    elif name in ML100K_FOLDS:
+        train_ratings, test_ratings = load_fold(name, data_dir)
+    else:
+        known = ", ".join(repr(fold) for fold in (*ML100K_FOLDS, SYNTHETIC))
+        raise ValueError(f"name must be one of {known}; got {name!r}.")
+    return fold_from_ratings(name, train_ratings, test_ratings, threshold=threshold)
+
+
+def fold_from_ratings(name: str, train_ratings: pd.DataFrame, test_ratings: pd.DataFrame, *, threshold: float = 3) -> Fold:
+    """A ``Fold`` from any pair of rating tables (e.g. ``holdout_split`` of ml-1m or a small synthetic set).
+
+    Rows and columns cover every user and movie of either table. A (user,
+    movie) pair in both tables would make the evaluation dishonest: ValueError.
+    Introduced in notebook 05.
+    """
+    index = RatingsIndex.from_ratings(train_ratings, test_ratings)
+    train = ratings_matrix(train_ratings, index, binary=True, threshold=threshold)
+    test = ratings_matrix(test_ratings, index, binary=True, threshold=threshold)
+    shared = int(((train != MISSING) & (test != MISSING)).sum())
+    if shared:
+        raise ValueError(f"train_ratings and test_ratings must not share a (user, movie) pair; got {shared} shared pairs.")
+    return Fold(name, train, test, train_ratings, test_ratings, index)
+
+
+# ---------------------------------------------------------------------- the registry
+FitPredict = Callable[[Fold, int], torch.Tensor]
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """A named model: ``fit_predict(fold, seed)`` returns p(liked) for every (user, movie) of the fold.
+
+    ``kind`` is ``"baseline"`` or ``"rbm"``. Introduced in notebook 05.
+    """
+
+    name: str
+    kind: str
+    fit_predict: FitPredict
+    description: str
+
+
+MODELS: dict[str, ModelEntry] = {}
+"""Every model ``evaluate`` knows, by name, in the order they were registered."""
+
+
+def register_model(name: str, *, kind: str, description: str) -> Callable[[FitPredict], FitPredict]:
+    """Decorator: add ``fit_predict(fold, seed) -> scores`` to ``MODELS`` under ``name``.
+
+    Registering a name twice replaces the old entry (handy in a notebook).
+    Introduced in notebook 05.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}; got {kind!r}.")
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"name must be a non-empty string; got {name!r}.")
+
+    def add(fit_predict: FitPredict) -> FitPredict:
+        MODELS[name] = ModelEntry(name, kind, fit_predict, description)
+        return fit_predict
+
+    return add
+
+
+@register_model("always liked", kind="baseline", description="p(liked) = 1 for every pair")
+def _always_liked(fold: Fold, seed: int) -> torch.Tensor:
+    return baselines.always_liked(fold.train)
+
+
+@register_model("user majority", kind="baseline", description="1 if the user likes at least half of what they rated, else 0")
+def _user_majority(fold: Fold, seed: int) -> torch.Tensor:
+    return baselines.user_majority(fold.train)
+
+
+@register_model("user liked-rate", kind="baseline", description="the user's fraction of liked ratings (user majority before the threshold)")
+def _user_liked_rate(fold: Fold, seed: int) -> torch.Tensor:
+    return baselines.user_liked_rate(fold.train)
+
+
+@register_model("movie liked-rate", kind="baseline", description="the movie's liked-rate, smoothed with 2 pseudo-ratings at the global rate")
+def _movie_liked_rate(fold: Fold, seed: int) -> torch.Tensor:
+    return baselines.movie_liked_rate(fold.train)
+
+
+@register_model("blend user+movie", kind="baseline", description="the mean of the user's and the movie's liked-rates")
+def _blend(fold: Fold, seed: int) -> torch.Tensor:
+    return baselines.user_movie_blend(fold.train)
+
+
+@register_model("seed recipe RBM", kind="rbm", description="the seed article's RBM and training loop, its one-sample up-down prediction")
+def _seed_rbm(fold: Fold, seed: int) -> torch.Tensor:
+    rbm, _ = train_seed_recipe(fold.train, seed=seed)
+    probabilities, _ = seed_predict(rbm, fold.train, seed=seed)
+    return probabilities.double()
+
+
+@register_model("sane RBM (0/1)", kind="rbm", description="rbm_helpers.recipes.SANE_RECIPE, mean-field prediction rbm.reconstruct")
+def _sane_rbm(fold: Fold, seed: int) -> torch.Tensor:
+    rbm, _ = train_sane_rbm(fold.train, SANE_RECIPE, seed=seed)
+    with torch.no_grad():
+        return rbm.reconstruct(fold.train).double()
+
+
+# ---------------------------------------------------------------------- evaluating
+@contextlib.contextmanager
+def single_thread() -> Iterator[None]:
+    """Run the block with one torch thread, then restore the caller's setting.
+
+    Matrix products summed in another order by another number of threads can
+    differ in the last bit, and a Bernoulli draw at the boundary then flips:
+    one thread makes a model's numbers the same whoever calls ``evaluate``.
+    On the small matrices of ml-100k one thread is also as fast as two.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _entry(name: str) -> ModelEntry:
+    if name not in MODELS:
+        known = ", ".join(repr(known) for known in MODELS)
+        raise ValueError(f"model must be one of {known}; got {name!r}.")
+    return MODELS[name]
+
+
+def evaluate_model(name: str, fold: Fold, *, seed: int = 0, k: int = 10) -> dict:
+    """Fit model ``name`` on ``fold.train`` and score it on ``fold.test``; one result row as a dict.
+
+    The row holds ``model``, ``kind``, ``fold``, the four ``METRICS``
+    (``precision_at_{k}``) and ``seconds`` (the wall time of fitting and
+    predicting; the only entry that changes from run to run). ``seed`` fixes
+    the model's initial weights and samples and the sample of ``mae_sampled``.
+    Introduced in notebook 05.
+    """
+    entry = _entry(name)
+    if not isinstance(fold, Fold):
+        raise ValueError(f"fold must be a Fold from load_binary_fold(...); got {type(fold).__name__}.")
+    with single_thread():
+        started = time.perf_counter()
+        scores = entry.fit_predict(fold, seed)
+        seconds = time.perf_counter() - started
+        scores = metrics.check_scores(scores)
+        if scores.shape != fold.test.shape:
+            raise ValueError(f"model {name!r} returned scores of shape {tuple(scores.shape)}; expected {tuple(fold.test.shape)}.")
+        values = metrics.evaluate_binary(scores, fold.test, fold.train, k=k, seed=seed)
+    return {"model": name, "kind": entry.kind, "fold": fold.name, **values, "seconds": seconds}
+
+
+def evaluate(
+    models: Sequence[str] | None = None,
+    folds: Iterable[str | Fold] = ("u1",),
+    *,
+    seed: int = 0,
+    k: int = 10,
+    data_dir=None,
+    on_result: Callable[[dict], None] | None = None,
+) -> pd.DataFrame:
+    """Evaluate every model on every fold: one row per (model, fold), folds in the outer loop.
+
+    ``models`` are names from ``MODELS`` (default: all of them, in order);
+    ``folds`` are fold names for ``load_binary_fold`` or ready ``Fold``s.
+    ``on_result`` is called with each row as soon as it is ready (the
+    benchmark prints it). Columns: ``model, kind, fold, mae_sampled,
+    mae_threshold, auc, precision_at_{k}, seconds``.
+    Introduced in notebook 05; ``benchmarks/quality.py`` runs the same function.
+    """
+    names = list(MODELS) if models is None else list(models)
+    for name in names:
+        _entry(name)
+    rows = []
+    for fold in folds:
+        fold = fold if isinstance(fold, Fold) else load_binary_fold(fold, data_dir=data_dir)
+        for name in names:
+            row = evaluate_model(name, fold, seed=seed, k=k)
+            rows.append(row)
+            if on_result is not None:
+                on_result(row)
+    return pd.DataFrame(rows)
+
+
+def summarize(results: pd.DataFrame) -> pd.DataFrame:
+    """Mean and standard deviation over folds of every numeric column, one row per model (in first-seen order).
+
+    Columns are a two-level index: (metric, ``"mean"`` / ``"std"``); the std is
+    the sample standard deviation (n - 1), NaN for a single fold. The column
+    ``folds`` counts the folds behind each row. Introduced in notebook 05.
+    """
+    if not isinstance(results, pd.DataFrame) or not {"model", "fold"} <= set(results.columns):
+        raise ValueError("results must be the DataFrame that evaluate(...) returns (with columns model, fold, ...).")
+    numeric = [c for c in results.columns if c not in ("model", "kind", "fold")]
+    grouped = results.groupby("model", sort=False)
+    summary = grouped[numeric].agg(["mean", "std"])
+    summary.insert(0, ("kind", ""), grouped["kind"].first())
+    summary.insert(1, ("folds", ""), grouped["fold"].nunique())
+    return summary
+
+
+def markdown_table(summary: pd.DataFrame, *, digits: int = 4, seconds_digits: int = 1) -> str:
+    """``summarize``'s table as GitHub markdown, each cell "mean ± std" (just the mean for one fold).
+
+    Introduced in notebook 05; the benchmark writes its results with it.
+    """
+    metric_names = [c for c in dict.fromkeys(name for name, _ in summary.columns) if c not in ("kind", "folds")]
+    header = ["model", "kind", "folds", *metric_names]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * 3 + ["---:"] * len(metric_names)) + "|"]
+    for model, row in summary.iterrows():
+        cells = [str(model), str(row[("kind", "")]), str(int(row[("folds", "")]))]
+        for metric in metric_names:
+            places = seconds_digits if metric == "seconds" else digits
+            mean, std = row[(metric, "mean")], row[(metric, "std")]
+            cells.append(f"{mean:.{places}f}" if math.isnan(std) else f"{mean:.{places}f} ± {std:.{places}f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
