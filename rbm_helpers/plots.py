@@ -162,7 +162,7 @@ def _parameter_options(rbm: RBM) -> dict[str, tuple[str, int | tuple[int, int]]]
     return options
 
 
-def distribution_explorer(rbm: RBM, *, limit: float = 6.0):
+def distribution_explorer(rbm: RBM, *, limit: float = 6.0) -> "ipywidgets.VBox":  # noqa: F821 (imported lazily)
     """A widget: pick one parameter of ``rbm``, move it and the temperature, and watch p(v) change.
 
     The bars are the changed model's p(v), the outlines ``rbm``'s own. The
