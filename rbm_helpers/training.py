@@ -33,9 +33,9 @@ METHODS = ("cd", "pcd")
 def reconstruction_error(rbm: Model, inputs: torch.Tensor, targets: torch.Tensor | None = None) -> float:
     """Mean |target - reconstruction| over the observed (not -1) entries of ``targets``.
 
-    The reconstruction is the mean-field one, ``rbm.reconstruct(inputs)``; for
-    0/1 targets this is the *expected* value of the seed article's
-    one-sample "loss", without its sampling noise. ``targets`` defaults to
+    The reconstruction is the mean-field one, ``rbm.reconstruct(inputs)``:
+    a deterministic stand-in for the seed article's one-sample "loss"
+    (probabilities in place of samples, one up-down pass), not its expectation. ``targets`` defaults to
     ``inputs`` (how well the model reproduces its own input); pass held-out
     ratings of the same users to measure prediction instead. For a
     ``SoftmaxRBM`` (notebook 06) the reconstruction is the expected category,
