@@ -9,7 +9,7 @@ in place does no harm.
 
 Notebook 01 introduces ``check_energy``, ``check_free_energy`` and
 ``check_log_partition``; notebook 02 ``check_sample_h``,
-``check_hidden_probabilities`` and ``check_cd_gradient``.
+``check_gibbs_step`` and ``check_cd_gradient``.
 """
 from __future__ import annotations
 
@@ -36,6 +36,20 @@ def _correct(message: str) -> bool:
 def _wrong(problem: str, hint: str) -> bool:
     print(f"Not yet: {problem}\nHint: {hint}")
     return False
+
+
+DTYPE_HINT = (
+    "Your tensors have different dtypes. The checker passes float64 tensors, and PyTorch's @ will not mix "
+    "float32 and float64: make new tensors in the inputs' dtype, e.g. exact.all_states(n, dtype=weight.dtype) "
+    "or torch.zeros(..., dtype=v.dtype)."
+)
+
+
+def _raised(error: str, hint: str) -> bool:
+    """Report an exception of the learner's function; a dtype mismatch gets its own hint."""
+    lowered = error.lower()
+    mismatch = "dtype" in lowered or ("float" in lowered and "double" in lowered)
+    return _wrong(error, DTYPE_HINT if mismatch else hint)
 
 
 def _name(fn: Callable) -> str:
@@ -124,7 +138,7 @@ def check_energy(energy: Callable) -> bool:
     expected = rbm.energy(v, h).detach()
     returned, error = _call(energy, v, h, weight, visible_bias, hidden_bias)
     if error:
-        return _wrong(error, ENERGY_HINT)
+        return _raised(error, ENERGY_HINT)
     result, problem = _as_tensor(returned, "the result")
     if problem:
         return _wrong(problem, ENERGY_HINT)
@@ -173,7 +187,7 @@ def check_free_energy(free_energy: Callable) -> bool:
     expected = rbm.free_energy(v).detach()
     returned, error = _call(free_energy, v, weight, visible_bias, hidden_bias)
     if error:
-        return _wrong(error, FREE_ENERGY_HINT)
+        return _raised(error, FREE_ENERGY_HINT)
     result, problem = _as_tensor(returned, "the result")
     if problem:
         return _wrong(problem, FREE_ENERGY_HINT)
@@ -213,7 +227,7 @@ def check_free_energy(free_energy: Callable) -> bool:
 
 LOG_PARTITION_HINT = (
     "log Z = log sum_v exp(-F(v)): enumerate every visible state with "
-    "rbm_helpers.exact.all_states(n_visible), compute F, then torch.logsumexp(-F, 0)."
+    "rbm_helpers.exact.all_states(n_visible, dtype=weight.dtype), compute F, then torch.logsumexp(-F, 0)."
 )
 
 
@@ -230,7 +244,7 @@ def check_log_partition(log_partition: Callable) -> bool:
         expected = exact.log_partition(rbm).detach()
         returned, error = _call(log_partition, *parameters)
         if error:
-            return _wrong(f"{error} (for a {n_visible} x {n_hidden} RBM)", LOG_PARTITION_HINT)
+            return _raised(f"{error} (for a {n_visible} x {n_hidden} RBM)", LOG_PARTITION_HINT)
         result, problem = _as_tensor(returned, "the result")
         if problem:
             return _wrong(problem, LOG_PARTITION_HINT)
@@ -291,7 +305,7 @@ def check_sample_h(sample_h: Callable) -> bool:
     torch.manual_seed(0)
     returned, error = _call(sample_h, v, weight, hidden_bias)
     if error:
-        return _wrong(error, SAMPLE_H_HINT)
+        return _raised(error, SAMPLE_H_HINT)
     if not isinstance(returned, (tuple, list)) or len(returned) != 2:
         return _wrong(f"{_name(sample_h)} should return two things, (probabilities, sample); "
                       f"got {type(returned).__name__}.", SAMPLE_H_HINT)
@@ -340,52 +354,83 @@ def check_sample_h(sample_h: Callable) -> bool:
                     f"(16 visible states x {repeats:,} samples each).")
 
 
-HIDDEN_PROBABILITIES_HINT = (
-    "A missing unit (-1) is absent from that row's RBM: it must add nothing to sum_i v_i weight_ij. "
-    "Replace -1 by 0 before the product (v.clamp(min=0) does it)."
+GIBBS_STEP_HINT = (
+    "p_h = sigmoid(v.clamp(min=0) @ weight + hidden_bias), so that a -1 sends nothing; sample h from p_h; "
+    "p_v = sigmoid(h @ weight.T + visible_bias) and sample v_new from p_v; then put -1 back where v had it: "
+    "torch.where(v == -1, v, v_new)."
 )
 
 
-def check_hidden_probabilities(hidden_probabilities: Callable) -> bool:
-    """Check ``hidden_probabilities(v, weight, hidden_bias)`` where ``v`` may hold -1 for a missing unit.
+def _gibbs_step_means(v: torch.Tensor, weight: torch.Tensor, visible_bias: torch.Tensor,
+                      hidden_bias: torch.Tensor) -> torch.Tensor:
+    """E[v'] after one step v -> h -> v' from each row of ``v`` as given, exactly: a sum over every h."""
+    hidden = exact.all_states(weight.shape[1], dtype=DTYPE)
+    p_hidden_states = _state_table(torch.sigmoid(v @ weight + hidden_bias), hidden)  # (rows, 2**n_hidden)
+    return p_hidden_states @ torch.sigmoid(hidden @ weight.T + visible_bias)
 
-    Missing units must send nothing to the hidden layer (the seed article's
-    flaw: its -1s enter the sum as if "strongly disliked"). Compared with
-    ``RBM.hidden_probabilities``. Introduced in notebook 02 (the -1 leak).
+
+def check_gibbs_step(gibbs_step: Callable) -> bool:
+    """Check ``gibbs_step(v, weight, visible_bias, hidden_bias)``: one Gibbs step v -> h -> v' with -1 for missing.
+
+    A missing unit (-1, an unrated movie) must send nothing to the hidden
+    units (the seed article lets it in, as if "anti-liked") and must still be
+    -1 in v'; every other unit is resampled to 0 or 1. Four rows, 4,000 copies
+    each: the frequencies of v' must lie within 5 standard errors of the
+    exact ones. Introduced in notebook 02 (the -1 leak).
     """
-    rbm = example_rbm(6, 3, seed=4)
-    weight, _, hidden_bias = _parameters(rbm)
-    generator = torch.Generator().manual_seed(4)
-    v = (torch.rand(64, 6, generator=generator, dtype=DTYPE) < 0.5).to(DTYPE)
-    v[torch.rand(64, 6, generator=generator, dtype=DTYPE) < 0.4] = -1.0
-    v[0] = 1.0  # one fully observed row, one fully missing row
-    v[1] = -1.0
-    expected = rbm.hidden_probabilities(v).detach()
-    returned, error = _call(hidden_probabilities, v, weight, hidden_bias)
+    rbm = example_rbm(6, 3, seed=4, scale=2.0)
+    weight, visible_bias, hidden_bias = _parameters(rbm)
+    rows = torch.tensor([[1, 1, -1, -1, 0, 1], [-1, 0, 1, -1, 1, -1], [1, 0, 1, 0, 1, 0], [-1, -1, -1, 1, 1, 1]],
+                        dtype=DTYPE)
+    repeats = 4_000
+    v = rows.repeat(repeats, 1)
+    missing = v == -1
+    torch.manual_seed(0)
+    returned, error = _call(gibbs_step, v, weight, visible_bias, hidden_bias)
     if error:
-        return _wrong(error, HIDDEN_PROBABILITIES_HINT)
+        return _raised(error, GIBBS_STEP_HINT)
     if isinstance(returned, (tuple, list)):
-        return _wrong("you returned several things; return only the probabilities.", HIDDEN_PROBABILITIES_HINT)
-    result, problem = _as_tensor(returned, "the result")
+        return _wrong("you returned several things; return only the new visible state v'.", GIBBS_STEP_HINT)
+    result, problem = _as_tensor(returned, "v'")
     if problem:
-        return _wrong(problem, HIDDEN_PROBABILITIES_HINT)
-    problem = _shape_problem(result, expected.shape, "the result")
+        return _wrong(problem, GIBBS_STEP_HINT)
+    problem = _shape_problem(result, tuple(v.shape), "v'")
     if problem:
-        return _wrong(problem, HIDDEN_PROBABILITIES_HINT)
-    diagnosis = _diagnose(result, [
-        (torch.sigmoid(v @ weight + hidden_bias), "the -1s leak into p(h | v), as in the seed article.",
-         "A -1 times a weight pushes the hidden unit as if the user had strongly disliked the movie. "
-         + HIDDEN_PROBABILITIES_HINT),
-        (torch.sigmoid(v.clamp(min=0) @ weight), "the hidden bias is missing.",
-         "p(h_j = 1 | v) = sigmoid(hidden_bias_j + sum over observed i of v_i weight_ij)."),
-    ])
+        return _wrong(problem, "v' has one row per row of v and one column per visible unit. " + GIBBS_STEP_HINT)
+    if torch.equal(result, v):
+        return _wrong("v' is v unchanged.", GIBBS_STEP_HINT)
+    if not bool((result[missing] == -1).all()):
+        return _wrong("the unrated units (-1) do not stay -1 in v'.",
+                      "An unrated movie is not part of that user's RBM, so it is never sampled: "
+                      "torch.where(v == -1, v, v_new) puts -1 back.")
+    observed = result[~missing]
+    if not bool(((observed == 0) | (observed == 1)).all()):
+        return _wrong("v' holds values other than 0 and 1 where v was observed (probabilities, not a sample?).",
+                      "Sample: (torch.rand_like(p_v) < p_v).to(p_v.dtype) is 1 with probability p_v.")
+    frequency = result.reshape(repeats, len(rows), -1).mean(0)
+    mask = ~missing[: len(rows)]
+
+    def fits(means: torch.Tensor) -> bool:
+        return bool((_z_scores(frequency, means, repeats)[mask] <= 5).all())
+
+    expected = _gibbs_step_means(rows.clamp(min=0), weight, visible_bias, hidden_bias)
+    if fits(expected):
+        return _correct(f"{_name(gibbs_step)} keeps -1 out of p(h | v) and at -1 in v', and its samples have the "
+                        f"right frequencies ({len(rows)} rows x {repeats:,} steps each).")
+    p_h = torch.sigmoid(rows.clamp(min=0) @ weight + hidden_bias)
+    diagnosis = None
+    if fits(_gibbs_step_means(rows, weight, visible_bias, hidden_bias)):
+        diagnosis = ("the -1s leak into p(h | v), as in the seed article.",
+                     "A -1 times a weight pushes the hidden unit the opposite way from a like, harder than a "
+                     "dislike (0), which sends nothing. Use v.clamp(min=0) in the product.")
+    elif fits(torch.sigmoid(p_h @ weight.T + visible_bias)):
+        diagnosis = ("v' is sampled from sigmoid(p_h @ weight.T + visible_bias): h was never sampled.",
+                     "Sample h first, h = (torch.rand_like(p_h) < p_h), then compute p_v from h.")
     if diagnosis:
         return _wrong(*diagnosis)
-    if not _close(result, expected):
-        return _wrong("the probabilities differ from RBM.hidden_probabilities (largest difference "
-                      f"{(result - expected).abs().max().item():.3g}).", HIDDEN_PROBABILITIES_HINT)
-    return _correct(f"{_name(hidden_probabilities)} leaves missing units out of p(h | v), "
-                    "like RBM.hidden_probabilities (64 rows, about 40% missing).")
+    worst = _z_scores(frequency, expected, repeats)[mask].max().item()
+    return _wrong(f"the frequencies of v' are off (up to {worst:.0f} standard errors from the exact ones).",
+                  GIBBS_STEP_HINT)
 
 
 CD_HINT = (
@@ -451,7 +496,7 @@ def check_cd_gradient(cd_gradient: Callable) -> bool:
         torch.manual_seed(k)
         returned, error = _call(cd_gradient, v, *parameters, k)
         if error:
-            return _wrong(error, CD_HINT)
+            return _raised(error, CD_HINT)
         if not isinstance(returned, (tuple, list)) or len(returned) != 3:
             return _wrong("return three tensors: (weight gradient, visible-bias gradient, hidden-bias gradient).",
                           CD_HINT)

@@ -9,12 +9,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from rbm_helpers import exact, exercises
+from rbm_helpers import RBM, exact, exercises
 from rbm_helpers.exercises import (
     check_cd_gradient,
     check_energy,
     check_free_energy,
-    check_hidden_probabilities,
+    check_gibbs_step,
     check_log_partition,
     check_sample_h,
 )
@@ -148,6 +148,8 @@ def naive_log_partition(weight, visible_bias, hidden_bias):
         (lambda W, b, c: torch.logsumexp(exact.all_states(W.shape[0], dtype=W.dtype) @ b, 0), "h = 0 only"),
         (lambda W, b, c: -free_energy(exact.all_states(W.shape[0], dtype=W.dtype), W, b, c), "expected one number"),
         (naive_log_partition, "Z overflows"),
+        (lambda W, b, c: torch.logsumexp(-free_energy(exact.all_states(W.shape[0]), W, b, c), 0),
+         "exact.all_states(n, dtype=weight.dtype)"),
     ],
 )
 def test_log_partition_wrong_answers(wrong, phrase, capsys):
@@ -195,24 +197,45 @@ def test_sample_h_wrong_answers(wrong, phrase, capsys):
     assert_wrong(check_sample_h, wrong, capsys, phrase)
 
 
-# ---------------------------------------------------------------------------- hidden probabilities with -1
-def test_hidden_probabilities_right_answer(capsys):
-    assert_correct(check_hidden_probabilities, lambda v, W, c: torch.sigmoid(v.clamp(min=0) @ W + c), capsys)
-    assert_correct(check_hidden_probabilities, lambda v, W, c: torch.sigmoid(torch.where(v == -1, 0, v) @ W + c),
-                   capsys)
+# ---------------------------------------------------------------------------- a Gibbs step with -1
+def gibbs_step(v, weight, visible_bias, hidden_bias, *, clamp=True, restore=True, sample_hidden=True):
+    p_h = _p(v.clamp(min=0) if clamp else v, weight, hidden_bias)
+    h = (torch.rand_like(p_h) < p_h).to(p_h.dtype) if sample_hidden else p_h
+    p_v = torch.sigmoid(h @ weight.T + visible_bias)
+    v_new = (torch.rand_like(p_v) < p_v).to(p_v.dtype)
+    return torch.where(v == -1, v, v_new) if restore else v_new
+
+
+def test_gibbs_step_right_answers(capsys):
+    assert_correct(check_gibbs_step, gibbs_step, capsys)
+
+    def with_the_package(v, weight, visible_bias, hidden_bias):  # another random stream, same distribution
+        rbm = RBM(weight.shape[0], weight.shape[1], dtype=weight.dtype)
+        with torch.no_grad():
+            rbm.weight.copy_(weight)
+            rbm.visible_bias.copy_(visible_bias)
+            rbm.hidden_bias.copy_(hidden_bias)
+        return rbm.gibbs(v, steps=1)
+
+    assert_correct(check_gibbs_step, with_the_package, capsys)
 
 
 @pytest.mark.parametrize(
     "wrong, phrase",
     [
-        (lambda v, W, c: torch.sigmoid(v @ W + c), "the -1s leak into p(h | v)"),
-        (lambda v, W, c: torch.sigmoid(v.clamp(min=0) @ W), "hidden bias is missing"),
-        (lambda v, W, c: torch.sigmoid(v.abs() @ W + c), "differ from RBM.hidden_probabilities"),
-        (lambda v, W, c: sample_h(v.clamp(min=0), W, c), "return only the probabilities"),
+        (lambda v, W, b, c: gibbs_step(v, W, b, c, clamp=False), "the -1s leak into p(h | v)"),
+        (lambda v, W, b, c: gibbs_step(v, W, b, c, restore=False), "do not stay -1"),
+        (lambda v, W, b, c: gibbs_step(v, W, b, c, sample_hidden=False), "h was never sampled"),
+        (lambda v, W, b, c: torch.where(v == -1, v, _p(v.clamp(min=0), W, c) @ W.T), "other than 0 and 1"),
+        (lambda v, W, b, c: gibbs_step(v, W, torch.zeros_like(b), c), "standard errors from the exact ones"),
+        (lambda v, W, b, c: v, "v' is v unchanged"),
+        (lambda v, W, b, c: (gibbs_step(v, W, b, c), None), "return only the new visible state"),
+        (lambda v, W, b, c: gibbs_step(v, W, b, c)[:, :3], "has shape (16000, 3)"),
+        (lambda v, W, b, c: gibbs_step(v.float(), W, b, c), "checker passes float64"),
     ],
 )
-def test_hidden_probabilities_wrong_answers(wrong, phrase, capsys):
-    assert_wrong(check_hidden_probabilities, wrong, capsys, phrase)
+def test_gibbs_step_wrong_answers(wrong, phrase, capsys):
+    assert_wrong(check_gibbs_step, wrong, capsys, phrase)
 
 
 # ---------------------------------------------------------------------------- CD-k
