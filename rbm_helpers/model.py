@@ -11,7 +11,11 @@ sigmoid conditionals; that is what makes block Gibbs sampling cheap.
 
 Missing values (an unrated movie, marked -1 as in the seed article) are
 *absent* from that row's RBM: they send nothing to the hidden units, are left
-at -1 by sampling, and are never counted in an error or a gradient.
+at -1 by sampling, and are never counted in an error or a gradient. This is
+the convention of Salakhutdinov, Mnih & Hinton (2007): each user has their own
+RBM over the movies they rated, all sharing one set of weights. (It is a
+modelling choice, not the marginal of the full model: notebook 02 shows the
+difference.)
 
 Introduced in notebook 01 (the energy) and built step by step in notebook 02.
 """
