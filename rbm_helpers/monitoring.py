@@ -27,6 +27,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from matplotlib.axes import Axes
+from matplotlib.ticker import NullFormatter
 
 from .model import RBM, split_missing
 from .training import Callback, free_energy_gap, reconstruction_error
@@ -193,6 +194,9 @@ def plot_sweep(
     ax.plot(table[x], table[y], marker="o")
     if logx:
         ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())  # label the settings tried, not powers of ten
+    ax.set_xticks(list(table[x]))
+    ax.set_xticklabels([f"{value:g}" for value in table[x]])
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     ax.set_title(title or f"{y} against {x}")
