@@ -256,15 +256,8 @@ def _entry(name: str) -> ModelEntry:
     return MODELS[name]
 
 
-def evaluate_model(name: str, fold: Fold, *, seed: int = 0, k: int = 10) -> dict:
-    """Fit model ``name`` on ``fold.train`` and score it on ``fold.test``; one result row as a dict.
-
-    The row holds ``model``, ``kind``, ``fold``, the four ``METRICS``
-    (``precision_at_{k}``) and ``seconds`` (the wall time of fitting and
-    predicting; the only entry that changes from run to run). ``seed`` fixes
-    the model's initial weights and samples and the sample of ``mae_sampled``.
-    Introduced in notebook 05.
-    """
+def _fit_and_score(name: str, fold: Fold, seed: int, k: int) -> tuple[dict, torch.Tensor]:
+    """The result row of ``evaluate_model`` and the scores it was computed from."""
     entry = _entry(name)
     if not isinstance(fold, Fold):
         raise ValueError(f"fold must be a Fold from load_binary_fold(...); got {type(fold).__name__}.")
@@ -276,7 +269,19 @@ def evaluate_model(name: str, fold: Fold, *, seed: int = 0, k: int = 10) -> dict
         if scores.shape != fold.test.shape:
             raise ValueError(f"model {name!r} returned scores of shape {tuple(scores.shape)}; expected {tuple(fold.test.shape)}.")
         values = metrics.evaluate_binary(scores, fold.test, fold.train, k=k, seed=seed)
-    return {"model": name, "kind": entry.kind, "fold": fold.name, **values, "seconds": seconds}
+    return {"model": name, "kind": entry.kind, "fold": fold.name, **values, "seconds": seconds}, scores
+
+
+def evaluate_model(name: str, fold: Fold, *, seed: int = 0, k: int = 10) -> dict:
+    """Fit model ``name`` on ``fold.train`` and score it on ``fold.test``; one result row as a dict.
+
+    The row holds ``model``, ``kind``, ``fold``, the four ``METRICS``
+    (``precision_at_{k}``) and ``seconds`` (the wall time of fitting and
+    predicting; the only entry that changes from run to run). ``seed`` fixes
+    the model's initial weights and samples and the sample of ``mae_sampled``.
+    Introduced in notebook 05.
+    """
+    return _fit_and_score(name, fold, seed, k)[0]
 
 
 def evaluate(
@@ -287,14 +292,17 @@ def evaluate(
     k: int = 10,
     data_dir=None,
     on_result: Callable[[dict], None] | None = None,
+    keep_scores: dict | None = None,
 ) -> pd.DataFrame:
     """Evaluate every model on every fold: one row per (model, fold), folds in the outer loop.
 
     ``models`` are names from ``MODELS`` (default: all of them, in order);
     ``folds`` are fold names for ``load_binary_fold`` or ready ``Fold``s.
     ``on_result`` is called with each row as soon as it is ready (the
-    benchmark prints it). Columns: ``model, kind, fold, mae_sampled,
-    mae_threshold, auc, precision_at_{k}, seconds``.
+    benchmark prints it). With a dict as ``keep_scores``, the scores behind
+    each row are stored in it under ``(model, fold name)``, for a closer look.
+    Columns: ``model, kind, fold, mae_sampled, mae_threshold, auc,
+    precision_at_{k}, seconds``.
     Introduced in notebook 05; ``benchmarks/quality.py`` runs the same function.
     """
     names = list(MODELS) if models is None else list(models)
@@ -304,8 +312,10 @@ def evaluate(
     for fold in folds:
         fold = fold if isinstance(fold, Fold) else load_binary_fold(fold, data_dir=data_dir)
         for name in names:
-            row = evaluate_model(name, fold, seed=seed, k=k)
+            row, scores = _fit_and_score(name, fold, seed, k)
             rows.append(row)
+            if keep_scores is not None:
+                keep_scores[(name, fold.name)] = scores
             if on_result is not None:
                 on_result(row)
     return pd.DataFrame(rows)

@@ -48,6 +48,15 @@ def test_models_run_on_one_thread_and_the_callers_setting_is_restored(small_fold
         del evaluation.MODELS["thread probe"]
 
 
+def test_kept_scores_are_the_scores_behind_each_row(small_fold):
+    kept = {}
+    results = evaluation.evaluate(["movie liked-rate", "sane RBM (0/1)"], [small_fold], keep_scores=kept)
+    assert set(kept) == {("movie liked-rate", "small"), ("sane RBM (0/1)", "small")}
+    for row in results.to_dict("records"):
+        assert metrics.auc(kept[(row["model"], row["fold"])], small_fold.test) == row["auc"]
+    torch.testing.assert_close(kept[("movie liked-rate", "small")], baselines.movie_liked_rate(small_fold.train))
+
+
 def test_a_different_seed_gives_a_different_rbm(small_fold):
     a = evaluation.evaluate_model("sane RBM (0/1)", small_fold, seed=0)
     b = evaluation.evaluate_model("sane RBM (0/1)", small_fold, seed=1)
