@@ -155,6 +155,8 @@ class SoftmaxRBM(nn.Module):
     work as for ``RBM``. Introduced in notebook 06 (Softmax units).
     """
 
+    _format = _FORMAT
+
     def __init__(
         self,
         n_items: int,
@@ -212,6 +214,10 @@ class SoftmaxRBM(nn.Module):
     def extra_repr(self) -> str:
         return f"n_items={self.n_items}, n_categories={self.n_categories}, n_hidden={self.n_hidden}"
 
+    def _options(self) -> dict:
+        """Constructor arguments beyond the sizes that ``save`` must record (a subclass adds its own)."""
+        return {}
+
     def _visible(self, v: torch.Tensor, name: str = "v", *, allow_missing: bool = True) -> torch.Tensor:
         v = check_categories(v, name, self.n_items, self.n_categories, allow_missing=allow_missing)
         return v.to(self.device)
@@ -229,9 +235,17 @@ class SoftmaxRBM(nn.Module):
                 return h2.to(device=self.device, dtype=self.dtype)
         return check_units(h, name, self.n_hidden, layer="hidden").to(device=self.device, dtype=self.dtype)
 
+    def _weights(self) -> torch.Tensor:
+        """The weight each (movie, category) sends to each hidden unit, shape (n_items, K, n_hidden).
+
+        Here it is ``weight`` itself; a subclass with tied weights adds its
+        shared part (``ConditionalSoftmaxRBM``).
+        """
+        return self.weight
+
     def _flat_weight(self) -> torch.Tensor:
-        """The weights as one (n_items * K, n_hidden) matrix, a view sharing memory."""
-        return self.weight.view(-1, self.n_hidden)
+        """The weights as one (n_items * K, n_hidden) matrix (a view of ``weight`` here)."""
+        return self._weights().reshape(-1, self.n_hidden)
 
     def _one_hot(self, categories: torch.Tensor) -> torch.Tensor:
         """Validated categories as flat one-hot rows (batch, n_items * K), zero for unrated movies."""
@@ -259,9 +273,14 @@ class SoftmaxRBM(nn.Module):
         rated = observed.view(values.shape[0], self.n_items, self.n_categories)[..., 0].bool()
         return torch.where(rated, categories, torch.full_like(categories, int(MISSING)))
 
-    def _hidden_inputs(self, values: torch.Tensor) -> torch.Tensor:
-        """hidden_bias_j + sum_{rated i} weight[i, k_i, j] for each row of flat one-hot ``values``."""
-        return torch.addmm(self.hidden_bias, values, self._flat_weight())
+    def _hidden_inputs(self, values: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
+        """hidden_bias_j + sum_{rated i} weight[i, k_i, j] for each row of flat one-hot ``values``.
+
+        ``context`` (batch, n_hidden), when given, is added: the extra input of
+        a conditional model (``ConditionalSoftmaxRBM``); ``None`` here.
+        """
+        inputs = torch.addmm(self.hidden_bias, values, self._flat_weight())
+        return inputs if context is None else inputs + context
 
     # ------------------------------------------------------------------ energies
     def energy(self, v: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
@@ -286,8 +305,8 @@ class SoftmaxRBM(nn.Module):
         """
         return self._free_energy(self._one_hot(self._visible(v)))
 
-    def _free_energy(self, values: torch.Tensor) -> torch.Tensor:
-        return -(values @ self.visible_bias.view(-1)) - F.softplus(self._hidden_inputs(values)).sum(-1)
+    def _free_energy(self, values: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
+        return -(values @ self.visible_bias.view(-1)) - F.softplus(self._hidden_inputs(values, context)).sum(-1)
 
     # ------------------------------------------------------------------ conditionals
     def hidden_probabilities(self, v: torch.Tensor) -> torch.Tensor:
@@ -359,18 +378,45 @@ class SoftmaxRBM(nn.Module):
         observed: torch.Tensor | None,
         steps: int,
         generator: torch.Generator | None,
+        context: torch.Tensor | None = None,
+        p_h: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Block Gibbs on flat one-hot values; the hot loop of training."""
-        hidden = bernoulli(torch.sigmoid(self._hidden_inputs(values)), generator)
+        """Block Gibbs on flat one-hot values; the hot loop of training.
+
+        ``p_h``, when given, is p(h | values), already computed by the caller.
+        Only the movies in each user's RBM (``observed``) are sampled: on
+        MovieLens that is a few percent of the matrix, and the softmax over
+        a small last axis is the slow part of a step.
+        """
+        if p_h is None:
+            p_h = torch.sigmoid(self._hidden_inputs(values, context))
+        hidden = bernoulli(p_h, generator)
+        rated = None
+        if observed is not None:
+            rated = observed.view(values.shape[0], self.n_items, self.n_categories)[..., 0].nonzero(as_tuple=True)
         for step in range(steps):
-            p_v = self._visible_probabilities(hidden)
-            sample = self._sample_categories(p_v, generator)
-            values = torch.zeros_like(p_v).scatter_(-1, sample.unsqueeze(-1), 1.0).view(values.shape)
-            if observed is not None:
-                values = values * observed
+            values = self._sample_one_hot(hidden, rated, generator).view(values.shape)
             if step + 1 < steps:
-                hidden = bernoulli(torch.sigmoid(self._hidden_inputs(values)), generator)
+                hidden = bernoulli(torch.sigmoid(self._hidden_inputs(values, context)), generator)
         return values, hidden
+
+    def _sample_one_hot(
+        self,
+        hidden: torch.Tensor,
+        rated: tuple[torch.Tensor, torch.Tensor] | None,
+        generator: torch.Generator | None,
+    ) -> torch.Tensor:
+        """One-hot samples from p(v | h), shape (batch, n_items, K): every movie, or only the (row, movie) pairs ``rated``."""
+        logits = torch.addmm(self.visible_bias.view(-1), hidden, self._flat_weight().T)
+        logits = logits.view(hidden.shape[0], self.n_items, self.n_categories)
+        one_hot = torch.zeros_like(logits)
+        if rated is None:
+            sample = self._sample_categories(torch.softmax(logits, -1), generator)
+            return one_hot.scatter_(-1, sample.unsqueeze(-1), 1.0)
+        rows, items = rated
+        sample = self._sample_categories(torch.softmax(logits[rows, items], -1), generator)
+        one_hot[rows, items, sample] = 1.0
+        return one_hot
 
     # ------------------------------------------------------------------ predictions
     def reconstruct(self, v: torch.Tensor) -> torch.Tensor:
@@ -438,16 +484,25 @@ class SoftmaxRBM(nn.Module):
             raise ValueError(f"{name} must hold indices in 0..{size - 1}; got values in [{index.min().item()}, {index.max().item()}].")
         return index.to(device=self.device, dtype=torch.long)
 
-    def _pair_probabilities(self, values: torch.Tensor, users: torch.Tensor, items: torch.Tensor, *, exact: bool) -> torch.Tensor:
+    def _pair_probabilities(
+        self,
+        values: torch.Tensor,
+        users: torch.Tensor,
+        items: torch.Tensor,
+        *,
+        exact: bool,
+        context: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """Mean-field or exact distributions for (user, movie) pairs, in chunks that bound memory."""
-        inputs = self._hidden_inputs(values)
+        inputs = self._hidden_inputs(values, context)
         hidden = torch.sigmoid(inputs)
         one_hot = values.view(values.shape[0], self.n_items, self.n_categories)
+        weights = self._weights()
         chunk = max(1, _CHUNK_ELEMENTS // (self.n_categories * self.n_hidden))
         pieces = []
         for first in range(0, users.numel(), chunk):
             user, item = users[first : first + chunk], items[first : first + chunk]
-            weight = self.weight[item]  # (pairs, K, n_hidden)
+            weight = weights[item]  # (pairs, K, n_hidden)
             if exact:
                 own = torch.einsum("pk,pkh->ph", one_hot[user, item], weight)  # a rated movie's own input, left out
                 log_odds = F.softplus((inputs[user] - own).unsqueeze(1) + weight).sum(-1)
@@ -465,19 +520,33 @@ class SoftmaxRBM(nn.Module):
         mean absolute error in stars. ``rbm_helpers.reconstruction_error``
         calls it for this model. Introduced in notebook 06.
         """
-        prediction = expected_category(self.reconstruct(inputs))
+        values = self._one_hot(self._visible(inputs, "inputs"))
         targets = self._visible(inputs if targets is None else targets, "targets")
-        if targets.shape != prediction.shape:
-            raise ValueError(f"targets must have the shape of inputs {tuple(prediction.shape)}; got {tuple(targets.shape)}.")
-        rated = targets != MISSING
-        if not bool(rated.any()):
+        if targets.shape != (values.shape[0], self.n_items):
+            raise ValueError(
+                f"targets must have the shape of inputs {(values.shape[0], self.n_items)}; got {tuple(targets.shape)}."
+            )
+        return self._mean_absolute_error(torch.sigmoid(self._hidden_inputs(values)), targets)
+
+    def _mean_absolute_error(self, p_h: torch.Tensor, targets: torch.Tensor) -> float:
+        """Mean |category - expected category of p(v | p_h)| over the rated entries of ``targets``.
+
+        The softmax is taken at the rated entries only: the same numbers as
+        ``reconstruct``, at a fraction of the cost on a sparse matrix.
+        """
+        rows, items = (targets != MISSING).nonzero(as_tuple=True)
+        if rows.numel() == 0:
             return float("nan")
-        return (targets[rated].to(self.dtype) - prediction[rated]).abs().mean().item()
+        logits = torch.addmm(self.visible_bias.view(-1), p_h, self._flat_weight().T)
+        logits = logits.view(p_h.shape[0], self.n_items, self.n_categories)[rows, items]
+        prediction = expected_category(torch.softmax(logits, -1))
+        return (targets[rows, items].to(self.dtype) - prediction).abs().mean().item()
 
     # ------------------------------------------------------------------ contrastive divergence
-    def _phase(self, values: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Mean statistics <v h^T>, <v>, <h> of flat one-hot rows, h at its probabilities."""
-        p_h = torch.sigmoid(self._hidden_inputs(values))
+    def _phase(self, values: torch.Tensor, p_h: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Mean statistics <v h^T>, <v>, <h> of flat one-hot rows, h at its probabilities (``p_h`` if given)."""
+        if p_h is None:
+            p_h = torch.sigmoid(self._hidden_inputs(values))
         n = values.shape[0]
         return values.T @ p_h / n, values.mean(0), p_h.mean(0)
 
@@ -493,8 +562,9 @@ class SoftmaxRBM(nn.Module):
         generator: torch.Generator | None,
     ) -> Gradients:
         """CD-k on flat one-hot ``values`` with mask ``observed``; no validation (``train``'s hot path)."""
-        negative, _ = self._gibbs_chain(values, observed, k, generator)
-        return self._gradients(self._phase(values), self._phase(negative))
+        p_h = torch.sigmoid(self._hidden_inputs(values))
+        negative, _ = self._gibbs_chain(values, observed, k, generator, p_h=p_h)
+        return self._gradients(self._phase(values, p_h), self._phase(negative))
 
     def _pcd_statistics(
         self,
@@ -529,7 +599,8 @@ class SoftmaxRBM(nn.Module):
         """
         path = Path(path)
         state = {
-            "format": _FORMAT,
+            "format": self._format,
+            "options": self._options(),
             "n_items": self.n_items,
             "n_categories": self.n_categories,
             "n_hidden": self.n_hidden,
@@ -556,8 +627,8 @@ class SoftmaxRBM(nn.Module):
             state = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as error:  # torch raises several types for a corrupt file
             raise ValueError(f"{path} is not a file written by SoftmaxRBM.save ({error.__class__.__name__}).") from error
-        if not isinstance(state, dict) or state.get("format") != _FORMAT:
-            raise ValueError(f"{path} is not a file written by SoftmaxRBM.save (no '{_FORMAT}' marker).")
+        if not isinstance(state, dict) or state.get("format") != cls._format:
+            raise ValueError(f"{path} is not a file written by {cls.__name__}.save (no '{cls._format}' marker).")
         model = cls(
             state["n_items"],
             state["n_categories"],
@@ -566,6 +637,7 @@ class SoftmaxRBM(nn.Module):
             device=device,
             dtype=getattr(torch, state["dtype"]),
             init_std=state["init_std"],
+            **state.get("options", {}),
         )
         for name, value in state["parameters"].items():
             getattr(model, name).copy_(value)
