@@ -1,0 +1,191 @@
+"""Checkers for the exercises of notebook 06 (softmax units): run your function, compare, explain.
+
+Like ``rbm_helpers.exercises``: each ``check_*`` calls your function on small
+seeded cases, compares with ``rbm_helpers``, prints "Correct!" or what is
+wrong with a hint, and returns ``True`` or ``False``; it never raises because
+of your function. Tensors handed to your function are copies.
+Introduced in notebook 06 (Softmax units).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import torch
+import torch.nn.functional as F
+
+from .softmax import SoftmaxRBM, expected_category
+
+DTYPE = torch.float64
+
+__all__ = ["check_exact_prediction", "check_expected_rating", "check_visible_probabilities"]
+
+
+# ---------------------------------------------------------------------- reporting (as rbm_helpers.exercises does)
+def _correct(message: str) -> bool:
+    print(f"Correct! {message}")
+    return True
+
+
+def _wrong(problem: str, hint: str) -> bool:
+    print(f"Not yet: {problem}\nHint: {hint}")
+    return False
+
+
+def _name(fn: Callable) -> str:
+    return getattr(fn, "__name__", "your function")
+
+
+def _call(fn: Callable, *args: Any) -> tuple[Any, str | None]:
+    """(result, None), or (None, a description of the exception the learner's function raised)."""
+    copies = [a.clone() if isinstance(a, torch.Tensor) else a for a in args]
+    try:
+        return fn(*copies), None
+    except Exception as error:  # a learner's bug, reported rather than raised
+        return None, f"{_name(fn)} raised {type(error).__name__}: {error}"
+
+
+def _as_tensor(value: Any, what: str, shape: tuple[int, ...]) -> tuple[torch.Tensor | None, str | None]:
+    """``value`` as a float64 tensor of ``shape``, or a description of why it is not one."""
+    if value is None:
+        return None, f"{what} is None (did you forget `return`?)"
+    try:
+        value = torch.as_tensor(value, dtype=DTYPE).detach().cpu()
+    except (TypeError, ValueError, RuntimeError) as error:
+        return None, f"{what} is a {type(value).__name__}, not a tensor ({error})"
+    if tuple(value.shape) != tuple(shape):
+        return None, f"{what} has shape {tuple(value.shape)}; expected {tuple(shape)}"
+    return value, None
+
+
+def _diagnose(result: torch.Tensor, expected: torch.Tensor, mistakes: list) -> tuple[str, str] | None:
+    """The (problem, hint) of the first known mistake whose output equals ``result`` (and differs from the answer)."""
+    for output, problem, hint in mistakes:
+        if torch.allclose(result, output.to(DTYPE), rtol=1e-8, atol=1e-8) and not torch.allclose(output.to(DTYPE), expected):
+            return problem, hint
+    return None
+
+
+def _example_model(n_items: int = 4, n_categories: int = 5, n_hidden: int = 3, seed: int = 0) -> SoftmaxRBM:
+    """A seeded float64 softmax RBM with every parameter drawn from N(0, 1) (nonzero biases catch a forgotten bias)."""
+    model = SoftmaxRBM(n_items, n_categories, n_hidden, seed=seed, dtype=DTYPE, init_std=1.0)
+    generator = torch.Generator().manual_seed(seed + 1000)
+    model.visible_bias.copy_(torch.randn(n_items, n_categories, generator=generator, dtype=DTYPE))
+    model.hidden_bias.copy_(torch.randn(n_hidden, generator=generator, dtype=DTYPE))
+    return model
+
+
+# ---------------------------------------------------------------------- exercise 1: softmax visible units
+VISIBLE_HINT = (
+    "For each movie i and category k, add visible_bias[i, k] and sum_j weight[i, k, j] * h[:, j] "
+    "(torch.einsum('bj,ikj->bik', h, weight)), then take the softmax over k, the last axis."
+)
+
+
+def check_visible_probabilities(visible_probabilities: Callable) -> bool:
+    """Check ``visible_probabilities(h, weight, visible_bias)``: p(v_i = k | h), shape (batch, n_items, K).
+
+    ``h`` is (batch, n_hidden), ``weight`` (n_items, K, n_hidden),
+    ``visible_bias`` (n_items, K). Compared with
+    ``SoftmaxRBM.visible_probabilities``. Introduced in notebook 06.
+    """
+    model = _example_model(seed=1)
+    h = (torch.rand(6, 3, generator=torch.Generator().manual_seed(2)) < 0.5).to(DTYPE)
+    expected = model.visible_probabilities(h)
+    returned, error = _call(visible_probabilities, h, model.weight.detach(), model.visible_bias.detach())
+    if error:
+        return _wrong(error, VISIBLE_HINT)
+    result, problem = _as_tensor(returned, "the result", tuple(expected.shape))
+    if problem:
+        return _wrong(problem, "One row per hidden vector, one row per movie, one column per category: (batch, n_items, K).")
+    logits = model.visible_bias + torch.einsum("bj,ikj->bik", h, model.weight)
+    mistakes = [
+        (torch.softmax(logits, dim=1), "each *movie's* probabilities should sum to one; yours sum to one over the movies.",
+         "Take the softmax over the last axis (the K categories), not over the movies."),
+        (torch.sigmoid(logits), "these are K independent sigmoids, not one softmax unit.",
+         "A softmax unit is in exactly one of its K states: use torch.softmax(..., dim=-1)."),
+        (torch.softmax(logits - model.visible_bias, -1), "the visible biases are missing.", "Add visible_bias[i, k] to each logit."),
+    ]
+    found = _diagnose(result, expected, mistakes)
+    if found:
+        return _wrong(*found)
+    if not torch.allclose(result, expected, rtol=1e-8, atol=1e-10):
+        return _wrong(f"largest difference from SoftmaxRBM.visible_probabilities: {(result - expected).abs().max().item():.3g}.", VISIBLE_HINT)
+    return _correct(f"{_name(visible_probabilities)} gives p(v_i = k | h) for 6 hidden vectors, 4 movies, 5 categories.")
+
+
+# ---------------------------------------------------------------------- exercise 2: the expected rating
+RATING_HINT = "The expected number of stars is sum_k (k + 1) * p_k for categories k = 0..4 (stars 1..5)."
+
+
+def check_expected_rating(expected_rating: Callable) -> bool:
+    """Check ``expected_rating(probabilities)``: expected stars 1..5 from (..., 5) distributions.
+
+    Compared with ``expected_category(...) + 1``. Introduced in notebook 06.
+    """
+    generator = torch.Generator().manual_seed(3)
+    probabilities = torch.softmax(2 * torch.randn(7, 9, 5, generator=generator, dtype=DTYPE), -1)
+    expected = expected_category(probabilities) + 1
+    returned, error = _call(expected_rating, probabilities)
+    if error:
+        return _wrong(error, RATING_HINT)
+    result, problem = _as_tensor(returned, "the result", tuple(expected.shape))
+    if problem:
+        return _wrong(problem, "One number per distribution: sum over the last axis.")
+    mistakes = [
+        (expected - 1, "these are categories 0..4, not stars 1..5.", "Category k means k + 1 stars: add 1."),
+        (probabilities.argmax(-1).to(DTYPE) + 1, "this is the most likely rating, not the expected one.",
+         "RMSE rewards the mean of the distribution: sum_k (k + 1) p_k."),
+        (probabilities.mean(-1), "this averages the probabilities, which always gives 0.2.", RATING_HINT),
+    ]
+    found = _diagnose(result, expected, mistakes)
+    if found:
+        return _wrong(*found)
+    if not torch.allclose(result, expected, rtol=1e-8, atol=1e-10):
+        return _wrong(f"largest difference: {(result - expected).abs().max().item():.3g} stars.", RATING_HINT)
+    return _correct(f"{_name(expected_rating)} gives the expected stars of 63 distributions.")
+
+
+# ---------------------------------------------------------------------- exercise 3: the paper's exact prediction
+EXACT_HINT = (
+    "x_j = hidden_bias_j + sum over the rated movies i of weight[i, v_i, j]. Then "
+    "log p(v_q = k | V) = visible_bias[q, k] + sum_j softplus(x_j + weight[q, k, j]) + constant: "
+    "take the softmax over k."
+)
+
+
+def check_exact_prediction(exact_prediction: Callable) -> bool:
+    """Check ``exact_prediction(v, q, weight, visible_bias, hidden_bias)``: p(v_q = k | V) for one user, shape (K,).
+
+    ``v`` holds one user's categories (-1 unrated) and movie ``q`` is
+    unrated; the answer integrates the hidden units out exactly (the paper's
+    prediction). Compared with ``SoftmaxRBM.exact_conditional``.
+    Introduced in notebook 06.
+    """
+    model = _example_model(n_items=6, seed=4)
+    v = torch.tensor([3, -1, 0, 4, -1, 2])
+    q = 1
+    expected = model.exact_conditional(v)[0, q]
+    returned, error = _call(exact_prediction, v, q, model.weight.detach(), model.visible_bias.detach(), model.hidden_bias.detach())
+    if error:
+        return _wrong(error, EXACT_HINT)
+    result, problem = _as_tensor(returned, "the result", (model.n_categories,))
+    if problem:
+        return _wrong(problem, "Return one probability per category of movie q.")
+    rated = [(i, int(k)) for i, k in enumerate(v.tolist()) if k >= 0]
+    x = model.hidden_bias + sum(model.weight[i, k] for i, k in rated)
+    mean_field = torch.softmax(model.visible_bias[q] + model.weight[q] @ torch.sigmoid(x), -1)
+    every_movie = model.hidden_bias + sum(model.weight[i, max(k, 0)] for i, k in enumerate(v.tolist()))
+    mistakes = [
+        (mean_field, "this is the mean-field prediction (h replaced by p(h | V)), not the exact one.",
+         "Sum the hidden units out: softplus(x_j + weight[q, k, j]) for each k, not weight[q, k] @ sigmoid(x)."),
+        (torch.softmax(F.softplus(x + model.weight[q]).sum(-1), -1), "the visible bias of movie q is missing.",
+         "Add visible_bias[q, k] to each category's log-weight."),
+        (torch.softmax(model.visible_bias[q] + F.softplus(every_movie + model.weight[q]).sum(-1), -1),
+         "the unrated movies were counted as category 0.", "Sum weight[i, v_i] over the rated movies only (v_i >= 0)."),
+    ]
+    found = _diagnose(result, expected, mistakes)
+    if found:
+        return _wrong(*found)
+    if not torch.allclose(result, expected, rtol=1e-8, atol=1e-10):
+        return _wrong(f"largest difference from SoftmaxRBM.exact_conditional: {(result - expected).abs().max().item():.3g}.", EXACT_HINT)
+    return _correct(f"{_name(exact_prediction)} integrates the hidden units out exactly: {result.numpy().round(3).tolist()}.")
