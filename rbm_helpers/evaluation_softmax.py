@@ -44,7 +44,7 @@ from .recipes_softmax import (
     fit_softmax,
     predict_softmax,
 )
-from .softmax import expected_category
+from .softmax import SoftmaxRBM, expected_category
 from .validation import MISSING
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "register_rating_model",
     "softmax_distributions",
     "star_matrices",
+    "trained_softmax",
 ]
 
 RATING_METRICS = ("rmse", "mae")
@@ -100,20 +101,30 @@ def star_matrices(fold: Fold) -> tuple[torch.Tensor, torch.Tensor]:
     return cache["stars"]
 
 
-def softmax_distributions(fold: Fold, recipe: SoftmaxRecipe, seed: int = 0) -> torch.Tensor:
-    """Train ``recipe`` on the fold's training stars; its distributions for every (user, movie), (n_users, n_movies, K).
+def trained_softmax(fold: Fold, recipe: SoftmaxRecipe, seed: int = 0) -> tuple[SoftmaxRBM, torch.Tensor]:
+    """Train ``recipe`` on the fold's training stars: the model and its distributions for every (user, movie).
 
-    A conditional recipe is told the fold's held-out pairs (``asked``). The
-    last fold's results are kept, so that a blend reuses the RBM it blends
-    instead of training it again. Introduced in notebook 06 (Softmax units).
+    The distributions have shape (n_users, n_movies, K) (``predict_softmax``);
+    a conditional recipe is told the fold's held-out pairs (``asked``). The
+    last fold's models are kept: a blend reuses the RBM it blends, and
+    notebook 06 looks inside the models the evaluation trained.
+    Introduced in notebook 06 (Softmax units).
     """
     train, test = star_matrices(fold)
     cache = _cached(fold)
     if (recipe, seed) not in cache:
         asked = test != MISSING if recipe.conditional else None
         model, _ = fit_softmax(train, recipe, seed=seed, asked=asked)
-        cache[(recipe, seed)] = predict_softmax(model, train, recipe, asked=asked).double()
+        cache[(recipe, seed)] = model, predict_softmax(model, train, recipe, asked=asked).double()
     return cache[(recipe, seed)]
+
+
+def softmax_distributions(fold: Fold, recipe: SoftmaxRecipe, seed: int = 0) -> torch.Tensor:
+    """The distributions of ``trained_softmax(fold, recipe, seed)``, shape (n_users, n_movies, K).
+
+    Introduced in notebook 06 (Softmax units).
+    """
+    return trained_softmax(fold, recipe, seed)[1]
 
 
 def _expected_stars(fold: Fold, recipe: SoftmaxRecipe, seed: int) -> torch.Tensor:

@@ -194,7 +194,9 @@ def fit_softmax(
     frequencies (``init_visible_bias``), weights at N(0, init_std^2) from
     ``seed``. A conditional recipe needs ``asked``, the pairs it will be asked
     to predict (its r is ``rated_matrix(train_ratings, asked)``); the others
-    must not get it. ``callbacks`` are passed to the training loop.
+    must not get it. ``callbacks`` are passed to the training loop; the tied
+    and conditional models skip the per-epoch training error unless a
+    callback is given (it costs a pass over the data).
     Introduced in notebook 06 (Softmax units).
     """
     if not isinstance(recipe, SoftmaxRecipe):
@@ -216,7 +218,9 @@ def fit_softmax(
     model = ConditionalSoftmaxRBM(*sizes, tied=recipe.tied, conditional=recipe.conditional, seed=seed, init_std=recipe.init_std)
     model.init_visible_bias(data)
     rated = _layout(rated_matrix(train_ratings, asked), recipe) if recipe.conditional else None
-    return model, train_conditional(model, data, rated=rated, tied_learning_rate=recipe.tied_learning_rate, **settings)
+    return model, train_conditional(
+        model, data, rated=rated, tied_learning_rate=recipe.tied_learning_rate, monitor=bool(callbacks), **settings
+    )
 
 
 def predict_softmax(

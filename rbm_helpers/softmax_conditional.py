@@ -39,6 +39,7 @@ Introduced in notebook 06 (Softmax units).
 """
 from __future__ import annotations
 
+import math
 import time
 from typing import Callable, Iterable, Mapping, NamedTuple
 
@@ -339,6 +340,7 @@ def train_conditional(
     seed: int | None = None,
     callbacks: Iterable[Callback] = (),
     progress: bool = True,
+    monitor: bool = True,
 ) -> pd.DataFrame:
     """Train a ``ConditionalSoftmaxRBM`` on the rows of ``data`` (categories, -1 unrated) in place.
 
@@ -353,8 +355,10 @@ def train_conditional(
     as many times larger as a row has ratings; every other parameter uses
     ``learning_rate``. ``seed`` fixes shuffling and sampling.
     Returns one row per epoch: ``train_error`` (mean |category - expected
-    category| of the reconstruction over the rated entries), ``seconds``, and
-    whatever the callbacks return (each is called as ``callback(model, record)``).
+    category| of the reconstruction over the rated entries; NaN with
+    ``monitor=False``, which saves a pass over the data per epoch),
+    ``seconds``, and whatever the callbacks return (each is called as
+    ``callback(model, record)``).
     Introduced in notebook 06 (Softmax units).
     """
     if not isinstance(model, ConditionalSoftmaxRBM):
@@ -398,7 +402,8 @@ def train_conditional(
                         speed.add_(parameter, alpha=-weight_decay)
                     parameter.add_(speed, alpha=rates[1] if index == 3 else rates[0])
             seconds = time.perf_counter() - started
-            record = {"epoch": epoch, "train_error": model._mean_error(values, observed, r), "seconds": seconds}
+            train_error = model._mean_error(values, observed, r) if monitor else math.nan
+            record = {"epoch": epoch, "train_error": train_error, "seconds": seconds}
             for callback in callbacks:
                 extra = callback(model, record)
                 if extra:

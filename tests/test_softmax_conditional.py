@@ -199,6 +199,12 @@ def test_training_raises_the_exact_log_likelihood_and_is_reproducible():
     assert list(history.columns) == ["train_error", "seconds"] and history["train_error"].iloc[-1] < history["train_error"].iloc[0]
     assert model.tied_weight.abs().sum() > 0 and model.conditional_weight.abs().sum() > 0
     assert runs[0][0].equals(runs[1][0]) and all(torch.equal(a, b) for a, b in zip(runs[0][1], runs[1][1]))
+    # without the monitor: the same model (the monitor draws no random numbers), no training error
+    model = ConditionalSoftmaxRBM(4, 3, 3, seed=1, dtype=torch.float64)
+    model.init_visible_bias(data)
+    quiet = train_conditional(model, data, epochs=30, batch_size=100, learning_rate=0.1, tied_learning_rate=0.02, seed=0,
+                              progress=False, monitor=False)
+    assert quiet["train_error"].isna().all() and all(torch.equal(a, b) for a, b in zip(model.parameters(), runs[0][1]))
 
 
 @pytest.mark.parametrize("tied, conditional", [(False, True), (True, False), (False, False)])
