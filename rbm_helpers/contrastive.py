@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import torch
 
-from .model import RBM, split_missing
+from .model import RBM, ObservedPattern, split_missing
 from .validation import check_positive_int
 
 
@@ -31,10 +31,6 @@ class Gradients(NamedTuple):
     weight: torch.Tensor
     visible_bias: torch.Tensor
     hidden_bias: torch.Tensor
-
-
-def _hidden_probabilities(rbm: RBM, values: torch.Tensor) -> torch.Tensor:
-    return torch.sigmoid(torch.addmm(rbm.hidden_bias, values, rbm.weight))
 
 
 def _difference(
@@ -57,9 +53,10 @@ def cd_statistics(
     generator: torch.Generator | None,
 ) -> Gradients:
     """CD-k on zero-filled ``values`` with mask ``observed``; no validation (the training hot path)."""
-    p_h = _hidden_probabilities(rbm, values)
-    negative, _ = rbm._gibbs_chain(values, observed, k, generator, p_h)
-    return _difference(values, p_h, negative, _hidden_probabilities(rbm, negative))
+    pattern = ObservedPattern.of(observed) if observed is not None else None
+    p_h = rbm._hidden_probabilities(values, pattern)
+    negative, _ = rbm._gibbs_chain(values, observed, k, generator, p_h, pattern)
+    return _difference(values, p_h, negative, rbm._hidden_probabilities(negative, pattern))
 
 
 def cd_gradient(rbm: RBM, v: torch.Tensor, k: int = 1, *, generator: torch.Generator | None = None) -> Gradients:
@@ -85,7 +82,7 @@ def pcd_statistics(
 ) -> tuple[Gradients, torch.Tensor]:
     """PCD-k on zero-filled inputs; returns the gradient and the advanced chains (no validation)."""
     chains, _ = rbm._gibbs_chain(chains, chains_observed, k, generator)
-    return _difference(values, _hidden_probabilities(rbm, values), chains, _hidden_probabilities(rbm, chains)), chains
+    return _difference(values, rbm._hidden_probabilities(values), chains, rbm._hidden_probabilities(chains)), chains
 
 
 def pcd_gradient(

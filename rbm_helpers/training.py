@@ -50,11 +50,23 @@ def reconstruction_error(rbm: Model, inputs: torch.Tensor, targets: torch.Tensor
     if targets.shape != prediction.shape:
         raise ValueError(f"targets must have the shape of inputs {tuple(prediction.shape)}; got {tuple(targets.shape)}.")
     values, observed = split_missing(targets)
+    return _mean_absolute_error(values, observed, prediction)
+
+
+def _mean_absolute_error(values: torch.Tensor, observed: torch.Tensor | None, prediction: torch.Tensor) -> float:
+    """Mean |values - prediction| over the observed entries of zero-filled ``values``."""
     error = (values - prediction).abs()
     if observed is None:
         return error.mean().item()
     count = observed.sum().item()
     return (error * observed).sum().item() / count if count else math.nan
+
+
+def _train_error(rbm: Model, data: torch.Tensor, values: torch.Tensor, observed: torch.Tensor | None) -> float:
+    """``reconstruction_error(rbm, data)`` without checking the already-checked training data again."""
+    if isinstance(rbm, RBM):
+        return _mean_absolute_error(values, observed, rbm._reconstruct(values))
+    return reconstruction_error(rbm, data)
 
 
 def free_energy_gap(rbm: Model, train_rows: torch.Tensor, held_out_rows: torch.Tensor) -> float:
@@ -192,7 +204,7 @@ def train(
             if rbm.device.type == "cuda":
                 torch.cuda.synchronize(rbm.device)
             seconds = time.perf_counter() - started
-            record = {"epoch": epoch, "train_error": reconstruction_error(rbm, data), "seconds": seconds}
+            record = {"epoch": epoch, "train_error": _train_error(rbm, data, values, observed), "seconds": seconds}
             record["held_out_error"] = (
                 reconstruction_error(rbm, held_inputs, held_targets) if held_inputs is not None else math.nan
             )

@@ -103,3 +103,26 @@ def test_gibbs_with_missing_units_samples_the_smaller_rbm_exactly():
     samples = rbm.gibbs(row.repeat(N_CHAINS, 1), steps=50, generator=torch.Generator().manual_seed(5))
     _, p = exact.visible_distribution(small)
     assert total_variation(samples[:, mask], p) < tv_bound(p, N_CHAINS)
+
+
+def test_sparse_products_over_observed_entries_match_the_dense_ones():
+    """The training loop's CSR product over observed entries gives p(h|v) of the zero-filled rows."""
+    from rbm_helpers.model import ObservedPattern
+
+    rbm = tiny_rbm()
+    generator = torch.Generator().manual_seed(0)
+    observed = torch.rand(50, 6, generator=generator) < 0.4
+    values = (torch.rand(50, 6, generator=generator) < 0.5).double() * observed
+    pattern = ObservedPattern.of(observed)
+    torch.testing.assert_close(rbm._hidden_probabilities(values, pattern), rbm._hidden_probabilities(values))
+    entries = pattern.entries(values)
+    assert entries.shape == (int(observed.sum()),)
+    torch.testing.assert_close(pattern.dense(entries), values)
+
+
+def test_the_history_train_error_is_the_reconstruction_error_of_the_data():
+    v, _ = with_missing()
+    data = v.repeat(10, 1)
+    rbm = tiny_rbm()
+    history = train(rbm, data, epochs=2, batch_size=4, progress=False, seed=0)
+    assert history["train_error"].iloc[-1] == reconstruction_error(rbm, data)
