@@ -109,3 +109,12 @@ def test_progress_bar_can_be_turned_off(capsys):
     assert captured.err == "" and captured.out == ""
     train(RBM(4, 2, seed=0), torch.ones(8, 4), epochs=2, progress=True)
     assert "epoch" in capsys.readouterr().err
+
+
+def test_monitor_off_skips_the_train_error_and_trains_the_same_model():
+    data, _ = teacher_samples(300)
+    watched, unwatched = RBM(6, 4, seed=0), RBM(6, 4, seed=0)
+    on = train(watched, data.float(), epochs=2, seed=1, progress=False)
+    off = train(unwatched, data.float(), epochs=2, seed=1, progress=False, monitor=False)
+    assert on["train_error"].notna().all() and off["train_error"].isna().all()
+    assert torch.equal(watched.weight, unwatched.weight)
