@@ -1,9 +1,8 @@
-"""The softmax entries of the evaluation registries (notebook 06), on a small synthetic fold."""
+"""The softmax entries of rbm_helpers.evaluation and its star-rating registry (notebook 06), on a small synthetic fold."""
 import pytest
 import torch
 
 from rbm_helpers import baselines, evaluation, metrics
-from rbm_helpers import evaluation_softmax as es
 from rbm_helpers.data import holdout_split, make_synthetic
 
 
@@ -16,10 +15,10 @@ def fold():
 
 def test_rating_models_are_scored_on_the_held_out_stars(fold):
     kept = {}
-    results = es.evaluate_ratings(folds=[fold], keep_predictions=kept)
+    results = evaluation.evaluate_ratings(folds=[fold], keep_predictions=kept)
     assert list(results.columns) == ["model", "kind", "fold", "rmse", "mae", "seconds"]
-    assert list(results["model"]) == list(es.RATING_MODELS) and set(results["kind"]) == {"baseline", "rbm", "blend"}
-    train, test = es.star_matrices(fold)
+    assert list(results["model"]) == list(evaluation.RATING_MODELS) and set(results["kind"]) == {"baseline", "rbm", "blend"}
+    train, test = evaluation.star_matrices(fold)
     truth = test.double()
     mean = train[train != -1].double().mean()
     row = results.set_index("model").loc["global mean"]
@@ -28,10 +27,10 @@ def test_rating_models_are_scored_on_the_held_out_stars(fold):
     assert results.set_index("model").loc["BaselineOnly", "rmse"] == pytest.approx(
         metrics.rmse(baselines.baseline_only(train), truth)
     )
-    blend = next(name for name in es.RATING_MODELS if name.startswith("blend"))
-    expected = es.BLEND_WEIGHT * kept[("softmax RBM K=5 (users as rows)", "small")] + (1 - es.BLEND_WEIGHT) * kept[("BaselineOnly", "small")]
+    blend = next(name for name in evaluation.RATING_MODELS if name.startswith("blend"))
+    expected = evaluation.BLEND_WEIGHT * kept[("softmax RBM K=5 (users as rows)", "small")] + (1 - evaluation.BLEND_WEIGHT) * kept[("BaselineOnly", "small")]
     torch.testing.assert_close(kept[(blend, "small")], expected)
-    for name in es.RATING_MODELS:
+    for name in evaluation.RATING_MODELS:
         stars = kept[(name, "small")][test != -1]
         assert stars.min() >= 1 and stars.max() <= 5, name
     summary = evaluation.summarize(results)
@@ -40,14 +39,14 @@ def test_rating_models_are_scored_on_the_held_out_stars(fold):
 
 def test_the_same_seed_gives_the_same_numbers_and_the_conditional_model_is_told_the_asked_pairs(fold):
     name = "conditional softmax RBM K=5 (knows asked pairs)"
-    first = es.evaluate_ratings_model(name, fold, seed=3)
-    es._CACHE.clear()
-    es._CACHE['fold'] = None
-    second = es.evaluate_ratings_model(name, fold, seed=3)
+    first = evaluation.evaluate_ratings_model(name, fold, seed=3)
+    evaluation._SOFTMAX_CACHE.clear()
+    evaluation._SOFTMAX_CACHE['fold'] = None  # train again
+    second = evaluation.evaluate_ratings_model(name, fold, seed=3)
     assert (first["rmse"], first["mae"]) == (second["rmse"], second["mae"])
     # shuffling which pairs are "asked" changes the conditional model's predictions, not the others'
     other = evaluation.fold_from_ratings("small", fold.train_ratings, fold.test_ratings.sample(frac=0.5, random_state=0))
-    assert es.evaluate_ratings_model(name, other, seed=3)["rmse"] != first["rmse"]
+    assert evaluation.evaluate_ratings_model(name, other, seed=3)["rmse"] != first["rmse"]
 
 
 def test_the_liked_disliked_softmax_models_are_in_the_binary_registry(fold):
@@ -60,8 +59,8 @@ def test_the_liked_disliked_softmax_models_are_in_the_binary_registry(fold):
 
 def test_bad_input_raises_a_value_error_naming_the_argument(fold):
     with pytest.raises(ValueError, match="model must be one of .*'BaselineOnly'"):
-        es.evaluate_ratings(["SVD"], [fold])
+        evaluation.evaluate_ratings(["SVD"], [fold])
     with pytest.raises(ValueError, match="fold must be a Fold"):
-        es.evaluate_ratings_model("BaselineOnly", "u1")
+        evaluation.evaluate_ratings_model("BaselineOnly", "u1")
     with pytest.raises(ValueError, match="kind must be one of"):
-        es.register_rating_model("x", kind="oracle", description="")
+        evaluation.register_rating_model("x", kind="oracle", description="")
