@@ -151,8 +151,12 @@ def check_liked_matrix(liked_matrix: Callable) -> bool:
 
 
 BATCH_HINT = (
-    "range(0, n_users, batch_size) starts a batch at every multiple of batch_size below n_users; the last batch "
-    "may be smaller. The seed's range(0, n_users - batch_size, batch_size) stops one batch early."
+    "A batch that starts at row s holds rows s .. s + batch_size - 1. Step the starts by batch_size from row 0, "
+    "and keep going while the start is still a row of the data: the last batch may hold fewer than batch_size users."
+)
+SEED_LOOP_HINT = (
+    "The seed's loop stops where a *full* batch no longer fits (its stop is n_users - batch_size), so the last, "
+    "smaller batch never starts. Where must the starts stop so that it does?"
 )
 
 
@@ -178,7 +182,7 @@ def check_batch_starts(batch_starts: Callable) -> bool:
         seed_loop = list(range(0, n_users - batch_size, batch_size))
         if starts == seed_loop and (covered == 0).any():
             return _wrong(f"for {n_users} users in batches of {batch_size}, this is the seed's loop: the last "
-                          f"{int((covered == 0).sum())} users are never trained on.", BATCH_HINT)
+                          f"{int((covered == 0).sum())} users are never trained on.", SEED_LOOP_HINT)
         if (covered == 0).any():
             return _wrong(f"for {n_users} users in batches of {batch_size}, {int((covered == 0).sum())} users are in no batch "
                           f"(the first is row {int(np.flatnonzero(covered == 0)[0])}).", BATCH_HINT)
@@ -344,7 +348,8 @@ def check_mae_threshold(mae_threshold_fn: Callable) -> bool:
         return _wrong(error, MAE_HINT)
     value, problem = _number(returned, "the result")
     if problem:
-        return _wrong(problem, "Return one number.")
+        return _wrong(problem, "Return one number: for each user with held-out pairs, the share of them that "
+                              "the 0/1 answer (score >= 0.5) gets wrong; then the mean of those shares over the users.")
     held = test != -1
     predicted = (scores >= 0.5).to(DTYPE)
     pooled = ((predicted - test).abs()[held]).mean().item()

@@ -34,6 +34,7 @@ from .training import Callback, free_energy_gap, reconstruction_error
 
 __all__ = [
     "conditional_log_probabilities",
+    "mean_absolute_error",
     "monitors",
     "plot_histories",
     "plot_history",
@@ -81,6 +82,34 @@ def pseudo_log_likelihood(rbm: RBM, v: torch.Tensor) -> float:
     """
     log_p = conditional_log_probabilities(rbm, v)
     return log_p.mean().item() if log_p.numel() else math.nan
+
+
+def mean_absolute_error(
+    scores: torch.Tensor, test_matrix: torch.Tensor, *, per_user: bool = False, threshold: float | None = None
+) -> float:
+    """Mean |truth - prediction| over the held-out (not -1) entries of ``test_matrix``, averaged one of two ways.
+
+    The prediction is ``scores`` itself, or with ``threshold`` the 0/1 answer
+    ``scores >= threshold`` (0.5 gives the *thresholded MAE*).
+    ``per_user=False`` **pools** every held-out rating (each rating counts once,
+    so busy users weigh more; ``reconstruction_error`` averages this way);
+    ``per_user=True`` averages within each user first and then over the users
+    with held-out ratings (each user counts once; the seed article and
+    ``metrics.mae_threshold`` / ``mae_sampled`` average this way). The two can
+    rank models differently. Introduced in notebook 04 (Loss curves and monitoring).
+    """
+    if not isinstance(scores, torch.Tensor) or not isinstance(test_matrix, torch.Tensor) or scores.shape != test_matrix.shape:
+        raise ValueError("scores and test_matrix must be tensors of the same shape (n_users, n_movies).")
+    held = test_matrix != -1
+    if not bool(held.any()):
+        raise ValueError("test_matrix has no held-out (not -1) entries.")
+    prediction = scores.double() if threshold is None else (scores >= threshold).double()
+    errors = (prediction - test_matrix.double()).abs() * held
+    if not per_user:
+        return (errors.sum() / held.sum()).item()
+    counts = held.sum(1)
+    users = counts > 0
+    return (errors.sum(1)[users] / counts[users]).mean().item()
 
 
 def monitors(

@@ -16,7 +16,7 @@ from .data import RatingsIndex
 from .model import RBM
 from .validation import MISSING
 
-__all__ = ["hidden_unit_genres", "hidden_unit_movies", "liked_movies", "movies_by_column", "recommend", "top_k"]
+__all__ = ["diversity", "hidden_unit_genres", "hidden_unit_movies", "liked_movies", "movies_by_column", "recommend", "top_k"]
 
 
 def _check_scores_matrix(scores: torch.Tensor, train_matrix: torch.Tensor) -> None:
@@ -43,6 +43,26 @@ def top_k(scores: torch.Tensor, train_matrix: torch.Tensor, k: int = 10) -> torc
     order = torch.sort(masked, dim=1, descending=True, stable=True).indices[:, :k]
     valid = unrated.gather(1, order)
     return torch.where(valid, order, torch.full_like(order, -1))
+
+
+def diversity(lists: torch.Tensor) -> dict:
+    """How personal a set of top-k lists is: ``top_k``'s (n_users, k) output, one row per user.
+
+    Returns ``lists`` (rows), ``distinct_movies`` (movies that appear in any
+    list), ``most_common_column`` and ``most_common_share`` (the share of lists
+    that contain the most frequent movie). Empty places (-1) are ignored.
+    Introduced in notebook 05 (Recommend and evaluate).
+    """
+    if not isinstance(lists, torch.Tensor) or lists.dim() != 2:
+        raise ValueError(f"lists must be top_k's 2-D tensor (n_users, k); got {getattr(lists, 'shape', type(lists).__name__)}.")
+    filled = lists[lists >= 0]
+    if filled.numel() == 0:
+        raise ValueError("lists holds no movies (every entry is -1).")
+    columns, counts = torch.unique(filled, return_counts=True)
+    best = int(counts.argmax())
+    in_lists = int((lists == columns[best]).any(1).sum())
+    return {"lists": lists.shape[0], "distinct_movies": int(columns.numel()),
+            "most_common_column": int(columns[best]), "most_common_share": in_lists / lists.shape[0]}
 
 
 def movies_by_column(index: RatingsIndex, movies: pd.DataFrame) -> pd.DataFrame:

@@ -102,3 +102,18 @@ def test_plots_draw_one_line_per_series_and_name_missing_columns():
     with pytest.raises(ValueError, match="has no column"):
         plot_histories({"a": history}, "gap")
     plt.close("all")
+
+
+def test_mean_absolute_error_pools_or_averages_per_user():
+    from rbm_helpers import metrics
+    from rbm_helpers.monitoring import mean_absolute_error
+
+    test = torch.tensor([[1.0, 0.0, -1.0, -1.0], [1.0, 1.0, 1.0, 0.0]])
+    scores = torch.tensor([[0.9, 0.6, 0.2, 0.1], [0.8, 0.4, 0.7, 0.3]])
+    # thresholded: user 0 gets 1 wrong of 2, user 1 gets 2 wrong of 4 (0.4 -> 0 for a 1; 0.3 -> 0 for a 0 is right)
+    assert mean_absolute_error(scores, test, threshold=0.5) == pytest.approx(2 / 6)
+    assert mean_absolute_error(scores, test, threshold=0.5, per_user=True) == pytest.approx((1 / 2 + 1 / 4) / 2)
+    assert mean_absolute_error(scores, test, threshold=0.5, per_user=True) == pytest.approx(metrics.mae_threshold(scores.double(), test))
+    assert mean_absolute_error(scores, test) == pytest.approx((0.1 + 0.6 + 0.2 + 0.6 + 0.3 + 0.3) / 6)
+    with pytest.raises(ValueError):
+        mean_absolute_error(scores, torch.full_like(test, -1.0))

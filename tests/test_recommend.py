@@ -53,3 +53,13 @@ def test_hidden_units_report_their_largest_weights_and_genre_lift(catalogue):
     assert lift.loc[1].tolist() == pytest.approx([1.5, 0.0])
     with pytest.raises(ValueError, match="not columns"):
         hidden_unit_genres(rbm, index, movies, ["Western"])
+
+
+def test_diversity_counts_distinct_movies_and_the_most_common_one():
+    from rbm_helpers.recommend import diversity
+
+    lists = torch.tensor([[3, 1], [3, 2], [0, 3], [2, -1]])
+    result = diversity(lists)
+    assert result == {"lists": 4, "distinct_movies": 4, "most_common_column": 3, "most_common_share": 0.75}
+    with pytest.raises(ValueError):
+        diversity(torch.full((2, 2), -1))
