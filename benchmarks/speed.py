@@ -1,6 +1,6 @@
 """Speed of rbm_helpers' training loop against its anchors, measured in one process.
 
-    python benchmarks/speed.py [--repeats 3] [--quick] [--device cpu|cuda|auto] [--json-only]
+    python benchmarks/speed.py [--repeats 3] [--quick] [--device cpu|cuda|auto] [--save]
 
 Cases (each on the MovieLens 100K fold u1 training ratings, 943 users x 1,682 movies; the
 synthetic stand-in when ml-100k cannot be had, said in the output):
@@ -24,12 +24,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
+import shlex
 import statistics
 import subprocess
 import sys
 import time
 from datetime import date
+from pathlib import Path
 
 import torch
 
@@ -38,6 +41,7 @@ from rbm_helpers.data import DataUnavailableError, RatingsIndex, load_fold, load
 from rbm_helpers.seed_recipe import train_seed_recipe
 
 N_HIDDEN, BATCH, EPOCHS = 100, 100, 10
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def load_matrix() -> tuple[torch.Tensor, str]:
@@ -175,13 +179,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs per timing (min and median reported)")
     parser.add_argument("--quick", action="store_true", help="one repeat, no memory subprocesses")
     parser.add_argument("--device", default=None, help="device for our runs (cpu, cuda, auto); anchors stay on the CPU")
+    parser.add_argument("--save", action="store_true", help="write benchmarks/results/speed.jsonl and speed.md")
     args = parser.parse_args(argv)
+    command = "python benchmarks/speed.py " + shlex.join(sys.argv[1:] if argv is None else argv)
+    load_before = os.getloadavg()[0]
     repeats = 1 if args.quick else args.repeats
     matrix, data_name = load_matrix()
     device = None if args.device in (None, "cpu") else args.device
-    print(f"# {data_name}; torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"{platform.processor() or platform.machine()}; device {RBM(2, 2, device=device).device}; {date.today()}",
-          file=sys.stderr)
+    setting = (f"{data_name}; torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} cores "
+               f"({cpu_name()}); device {RBM(2, 2, device=device).device}; {date.today()}")
+    print(f"# {setting}", file=sys.stderr)
     rows = []
 
     seed_times = timed(lambda: train_seed_recipe(matrix, n_hidden=N_HIDDEN, batch_size=BATCH, epochs=EPOCHS, k=10), repeats)
@@ -209,6 +216,29 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(r))
     print()
     print(markdown(rows))
+    if args.save:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "speed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        header = [
+            "# Speed benchmark",
+            "",
+            f"- setting: {setting}",
+            f"- command: `{command}`; load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after "
+            "(other work on the machine slows every case)",
+            f"- times: the fastest of {repeats} runs (medians in speed.jsonl); speedup = anchor / ours",
+            "",
+        ]
+        (RESULTS / "speed.md").write_text("\n".join(header) + "\n" + markdown(rows) + "\n")
+        print(f"wrote {RESULTS / 'speed.jsonl'} and {RESULTS / 'speed.md'}", file=sys.stderr)
+
+
+def cpu_name() -> str:
+    """The processor's model name (Linux), else what platform knows."""
+    try:
+        with open("/proc/cpuinfo") as file:
+            return next(line.split(":", 1)[1].strip() for line in file if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":
