@@ -211,9 +211,14 @@ def plot_sweep(
     ax: Axes | None = None,
     logx: bool = False,
     title: str | None = None,
+    reference: Mapping[str, float] | None = None,
+    ylim: tuple[float, float] | None = None,
 ) -> Axes:
     """Plot column ``y`` of a sweep ``table`` against column ``x`` (one row per setting); return the axes.
 
+    ``reference`` draws dashed horizontal lines (e.g. a baseline's score) and
+    ``ylim`` fixes the y range, so panels side by side share a scale and small
+    differences are not blown up by autoscaling.
     Introduced in notebook 04 (learning-rate and hidden-size sweeps).
     """
     for column in (x, y):
@@ -228,6 +233,12 @@ def plot_sweep(
     ax.set_xticklabels([f"{value:g}" for value in table[x]])
     ax.set_xlabel(x)
     ax.set_ylabel(y)
+    for position, (name, value) in enumerate((reference or {}).items()):
+        ax.axhline(value, linestyle="--", color=f"C{position + 1}", label=name)
+    if reference:
+        ax.legend(frameon=False, fontsize=8)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
     ax.set_title(title or f"{y} against {x}")
     ax.grid(alpha=0.3)
     return ax

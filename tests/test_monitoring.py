@@ -97,6 +97,8 @@ def test_plots_draw_one_line_per_series_and_name_missing_columns():
     assert len(ax.lines) == 3
     ax = plot_sweep(pd.DataFrame({"lr": [0.1, 1.0], "auc": [0.7, 0.72]}), "lr", "auc", logx=True)
     assert ax.get_xscale() == "log"
+    ax = plot_sweep(pd.DataFrame({"lr": [0.1, 1.0], "auc": [0.7, 0.72]}), "lr", "auc", reference={"blend": 0.78}, ylim=(0.5, 0.8))
+    assert len(ax.lines) == 2 and ax.get_ylim() == (0.5, 0.8)
     with pytest.raises(ValueError, match="not in the history"):
         plot_history(history, ["gap"])
     with pytest.raises(ValueError, match="has no column"):
