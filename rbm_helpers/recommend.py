@@ -124,10 +124,12 @@ def liked_movies(train_matrix: torch.Tensor, index: RatingsIndex, movies: pd.Dat
 
 
 def hidden_unit_movies(rbm: RBM, index: RatingsIndex, movies: pd.DataFrame, *, units=None, top: int = 5) -> pd.DataFrame:
-    """For each hidden unit, the ``top`` movies with the largest weights: what switches the unit on.
+    """For each hidden unit, the ``top`` movies with the largest weights (what switches the unit on) and the most negative.
 
-    One row per unit with the titles joined by " | ". ``units`` picks units
-    (default: all). Introduced in notebook 05 (what the hidden units learned).
+    One row per unit, columns ``top movies`` and ``bottom movies`` (most
+    negative weight first: liking them switches the unit off), titles joined
+    by " | ". ``units`` picks units (default: all).
+    Introduced in notebook 05 (what the hidden units learned).
     """
     table = movies_by_column(index, movies)
     if table.shape[0] != rbm.n_visible:
@@ -137,7 +139,9 @@ def hidden_unit_movies(rbm: RBM, index: RatingsIndex, movies: pd.DataFrame, *, u
     rows = []
     for unit in units:
         best = torch.sort(weight[:, unit], descending=True, stable=True).indices[:top].tolist()
-        rows.append({"unit": unit, "top movies": " | ".join(table["title"].iloc[best])})
+        worst = torch.sort(weight[:, unit], descending=False, stable=True).indices[:top].tolist()
+        rows.append({"unit": unit, "top movies": " | ".join(table["title"].iloc[best]),
+                     "bottom movies": " | ".join(table["title"].iloc[worst])})
     return pd.DataFrame(rows).set_index("unit")
 
 

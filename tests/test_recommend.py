@@ -47,6 +47,7 @@ def test_hidden_units_report_their_largest_weights_and_genre_lift(catalogue):
     rbm.weight.copy_(torch.tensor([[0.1, 2.0], [0.3, 1.0], [0.2, -1.0]]))  # columns: A, B, C
     table = hidden_unit_movies(rbm, index, movies, top=2)
     assert table.loc[0, "top movies"] == "B | C" and table.loc[1, "top movies"] == "A | B"
+    assert table.loc[0, "bottom movies"] == "A | C" and table.loc[1, "bottom movies"] == "C | B"
     lift = hidden_unit_genres(rbm, index, movies, ["Comedy", "Drama"], top_movies=1)
     # unit 0's favourite is B (Comedy and Drama, each in 2 of 3 movies), unit 1's is A (Comedy only)
     assert lift.loc[0].tolist() == pytest.approx([1.5, 1.5])
