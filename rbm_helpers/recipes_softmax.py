@@ -194,9 +194,9 @@ def fit_softmax(
     frequencies (``init_visible_bias``), weights at N(0, init_std^2) from
     ``seed``. A conditional recipe needs ``asked``, the pairs it will be asked
     to predict (its r is ``rated_matrix(train_ratings, asked)``); the others
-    must not get it. ``callbacks`` are passed to the training loop; the tied
-    and conditional models skip the per-epoch training error unless a
-    callback is given (it costs a pass over the data).
+    must not get it. ``callbacks`` are passed to the training loop, which
+    skips the per-epoch training error unless a callback is given (it costs
+    a pass over the data and changes nothing else).
     Introduced in notebook 06 (Softmax units).
     """
     if not isinstance(recipe, SoftmaxRecipe):
@@ -214,7 +214,7 @@ def fit_softmax(
     if recipe.plain:
         model = SoftmaxRBM(*sizes, seed=seed, init_std=recipe.init_std)
         model.init_visible_bias(data)
-        return model, train(model, data, **settings)
+        return model, train(model, data, monitor=bool(callbacks), **settings)
     model = ConditionalSoftmaxRBM(*sizes, tied=recipe.tied, conditional=recipe.conditional, seed=seed, init_std=recipe.init_std)
     model.init_visible_bias(data)
     rated = _layout(rated_matrix(train_ratings, asked), recipe) if recipe.conditional else None
