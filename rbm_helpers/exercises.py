@@ -14,12 +14,18 @@ Notebook 01 introduces ``check_energy``, ``check_free_energy`` and
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
 
 from . import exact
+from .checking import as_tensor as _as_tensor
+from .checking import call as _call
+from .checking import correct as _correct
+from .checking import function_name as _name
+from .checking import shape_problem as _shape_problem
+from .checking import wrong as _wrong
 from .contrastive import Gradients
 from .model import RBM
 
@@ -28,16 +34,6 @@ _PARAMETERS = ("weight", "visible_bias", "hidden_bias")
 
 
 # ---------------------------------------------------------------------------- reporting
-def _correct(message: str) -> bool:
-    print(f"Correct! {message}")
-    return True
-
-
-def _wrong(problem: str, hint: str) -> bool:
-    print(f"Not yet: {problem}\nHint: {hint}")
-    return False
-
-
 DTYPE_HINT = (
     "Your tensors have different dtypes. The checker passes float64 tensors, and PyTorch's @ will not mix "
     "float32 and float64: make new tensors in the inputs' dtype, e.g. exact.all_states(n, dtype=weight.dtype) "
@@ -50,34 +46,6 @@ def _raised(error: str, hint: str) -> bool:
     lowered = error.lower()
     mismatch = "dtype" in lowered or ("float" in lowered and "double" in lowered)
     return _wrong(error, DTYPE_HINT if mismatch else hint)
-
-
-def _name(fn: Callable) -> str:
-    return getattr(fn, "__name__", "your function")
-
-
-def _call(fn: Callable, *args: Any) -> tuple[Any, str | None]:
-    """(result, None), or (None, a description of the exception the learner's function raised)."""
-    try:
-        return fn(*(a.clone() if isinstance(a, torch.Tensor) else a for a in args)), None
-    except Exception as error:  # a learner's bug, reported rather than raised
-        return None, f"{_name(fn)} raised {type(error).__name__}: {error}"
-
-
-def _as_tensor(value: Any, what: str) -> tuple[torch.Tensor | None, str | None]:
-    """``value`` as a float64 tensor, or a description of why it is not one."""
-    if value is None:
-        return None, f"{what} is None (did you forget `return`?)"
-    try:
-        return torch.as_tensor(value, dtype=DTYPE).detach().cpu(), None
-    except (TypeError, ValueError, RuntimeError) as error:
-        return None, f"{what} is a {type(value).__name__}, not a tensor ({error})"
-
-
-def _shape_problem(value: torch.Tensor, shape: tuple[int, ...], what: str) -> str | None:
-    if tuple(value.shape) == shape:
-        return None
-    return f"{what} has shape {tuple(value.shape)}; expected {shape}"
 
 
 def _close(a: torch.Tensor, b: torch.Tensor, tolerance: float = 1e-8) -> bool:

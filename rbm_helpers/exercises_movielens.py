@@ -14,9 +14,14 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import numpy as np
-import pandas as pd
 import torch
 
+from .checking import as_tensor as _as_tensor
+from .checking import call as _call
+from .checking import correct as _correct
+from .checking import function_name as _name
+from .checking import shape_problem as _shape_problem
+from .checking import wrong as _wrong
 from . import metrics
 from .data import RatingsIndex, make_synthetic, ratings_matrix
 from .model import RBM
@@ -36,44 +41,7 @@ __all__ = [
 ]
 
 
-# ---------------------------------------------------------------------- reporting (as rbm_helpers.exercises does)
-def _correct(message: str) -> bool:
-    print(f"Correct! {message}")
-    return True
-
-
-def _wrong(problem: str, hint: str) -> bool:
-    print(f"Not yet: {problem}\nHint: {hint}")
-    return False
-
-
-def _name(fn: Callable) -> str:
-    return getattr(fn, "__name__", "your function")
-
-
-def _call(fn: Callable, *args: Any) -> tuple[Any, str | None]:
-    """(result, None), or (None, a description of the exception the learner's function raised)."""
-    copies = [a.clone() if isinstance(a, torch.Tensor) else a.copy() if isinstance(a, pd.DataFrame) else a for a in args]
-    try:
-        return fn(*copies), None
-    except Exception as error:  # a learner's bug, reported rather than raised
-        return None, f"{_name(fn)} raised {type(error).__name__}: {error}"
-
-
-def _as_tensor(value: Any, what: str) -> tuple[torch.Tensor | None, str | None]:
-    """``value`` as a float64 tensor, or a description of why it is not one."""
-    if value is None:
-        return None, f"{what} is None (did you forget `return`?)"
-    try:
-        return torch.as_tensor(value, dtype=DTYPE).detach().cpu(), None
-    except (TypeError, ValueError, RuntimeError) as error:
-        return None, f"{what} is a {type(value).__name__}, not a tensor ({error})"
-
-
-def _shape_problem(value: torch.Tensor, shape: tuple[int, ...], what: str) -> str | None:
-    return None if tuple(value.shape) == tuple(shape) else f"{what} has shape {tuple(value.shape)}; expected {tuple(shape)}"
-
-
+# ---------------------------------------------------------------------- reporting (rbm_helpers.checking)
 def _diagnose(result: torch.Tensor, mistakes: list) -> tuple[str, str] | None:
     """The (problem, hint) of the first known mistake whose output equals ``result``."""
     for output, problem, hint in mistakes:

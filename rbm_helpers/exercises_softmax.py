@@ -13,6 +13,10 @@ from typing import Any, Callable
 import torch
 import torch.nn.functional as F
 
+from .checking import call as _call
+from .checking import correct as _correct
+from .checking import function_name as _name
+from .checking import wrong as _wrong
 from .softmax import SoftmaxRBM, expected_category
 
 DTYPE = torch.float64
@@ -20,30 +24,7 @@ DTYPE = torch.float64
 __all__ = ["check_exact_prediction", "check_expected_rating", "check_visible_probabilities"]
 
 
-# ---------------------------------------------------------------------- reporting (as rbm_helpers.exercises does)
-def _correct(message: str) -> bool:
-    print(f"Correct! {message}")
-    return True
-
-
-def _wrong(problem: str, hint: str) -> bool:
-    print(f"Not yet: {problem}\nHint: {hint}")
-    return False
-
-
-def _name(fn: Callable) -> str:
-    return getattr(fn, "__name__", "your function")
-
-
-def _call(fn: Callable, *args: Any) -> tuple[Any, str | None]:
-    """(result, None), or (None, a description of the exception the learner's function raised)."""
-    copies = [a.clone() if isinstance(a, torch.Tensor) else a for a in args]
-    try:
-        return fn(*copies), None
-    except Exception as error:  # a learner's bug, reported rather than raised
-        return None, f"{_name(fn)} raised {type(error).__name__}: {error}"
-
-
+# ---------------------------------------------------------------------- reporting (rbm_helpers.checking)
 def _as_tensor(value: Any, what: str, shape: tuple[int, ...]) -> tuple[torch.Tensor | None, str | None]:
     """``value`` as a float64 tensor of ``shape``, or a description of why it is not one."""
     if value is None:

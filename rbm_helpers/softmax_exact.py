@@ -11,7 +11,6 @@ Introduced in notebook 06 (Softmax units).
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
 from .contrastive import Gradients
 from .exact import all_states
