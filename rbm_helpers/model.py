@@ -107,7 +107,41 @@ def bernoulli(p: torch.Tensor, generator: torch.Generator | None = None) -> torc
     return torch.rand(p.shape, generator=generator, device=p.device, dtype=p.dtype).lt_(p)
 
 
-class RBM(nn.Module):
+class SeededModule(nn.Module):
+    """What every model of the series shares: a ``weight`` parameter and a seeded sampling generator.
+
+    ``device`` and ``dtype`` are those of ``weight``; ``generator`` is seeded
+    from ``seed`` (``None``: torch's global generator) and follows the model
+    to another device. Introduced in notebook 02 (building the RBM).
+    """
+
+    weight: nn.Parameter
+    seed: int | None
+    _generator: torch.Generator | None
+
+    def _start_generator(self, seed: int | None, device: torch.device) -> None:
+        self.seed = seed
+        self._generator = torch.Generator(device=device).manual_seed(seed) if seed is not None else None
+
+    @property
+    def device(self) -> torch.device:
+        """The device the parameters live on."""
+        return self.weight.device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        """The floating-point type of the parameters."""
+        return self.weight.dtype
+
+    @property
+    def generator(self) -> torch.Generator | None:
+        """The random generator sampling uses (``None``: torch's global one)."""
+        if self._generator is not None and self._generator.device.type != self.device.type:
+            self._generator = torch.Generator(device=self.device).manual_seed(self.seed)
+        return self._generator
+
+
+class RBM(SeededModule):
     """A restricted Boltzmann machine with binary visible and hidden units.
 
     Parameters are ``weight`` (n_visible x n_hidden), ``visible_bias`` and
@@ -140,7 +174,6 @@ class RBM(nn.Module):
             raise ValueError(f"seed must be an integer or None; got {seed!r}.")
         self.n_visible = n_visible
         self.n_hidden = n_hidden
-        self.seed = seed
         self.init_std = float(init_std)
         device = resolve_device(device)
         init_generator = torch.Generator().manual_seed(seed) if seed is not None else None
@@ -148,28 +181,9 @@ class RBM(nn.Module):
         self.weight = nn.Parameter(weight.to(device=device, dtype=dtype), requires_grad=False)
         self.visible_bias = nn.Parameter(torch.zeros(n_visible, device=device, dtype=dtype), requires_grad=False)
         self.hidden_bias = nn.Parameter(torch.zeros(n_hidden, device=device, dtype=dtype), requires_grad=False)
-        self._generator: torch.Generator | None = None
-        if seed is not None:
-            self._generator = torch.Generator(device=device).manual_seed(seed)
+        self._start_generator(seed, device)
 
     # ------------------------------------------------------------------ basics
-    @property
-    def device(self) -> torch.device:
-        """The device the parameters live on."""
-        return self.weight.device
-
-    @property
-    def dtype(self) -> torch.dtype:
-        """The floating-point type of the parameters."""
-        return self.weight.dtype
-
-    @property
-    def generator(self) -> torch.Generator | None:
-        """The random generator sampling uses (``None``: torch's global one)."""
-        if self._generator is not None and self._generator.device.type != self.device.type:
-            self._generator = torch.Generator(device=self.device).manual_seed(self.seed)
-        return self._generator
-
     def extra_repr(self) -> str:
         return f"n_visible={self.n_visible}, n_hidden={self.n_hidden}"
 

@@ -42,7 +42,7 @@ from torch import nn
 
 from .contrastive import Gradients
 from .device import resolve_device
-from .model import bernoulli
+from .model import SeededModule, bernoulli
 from .validation import MISSING, check_non_negative, check_positive_int, check_units
 
 _FORMAT = "rbm_helpers.SoftmaxRBM/1"
@@ -143,7 +143,7 @@ def check_categories(
 
 
 # ---------------------------------------------------------------------- the model
-class SoftmaxRBM(nn.Module):
+class SoftmaxRBM(SeededModule):
     """An RBM with one K-way softmax visible unit per movie and binary hidden units.
 
     Parameters are ``weight`` (n_items x n_categories x n_hidden),
@@ -180,7 +180,6 @@ class SoftmaxRBM(nn.Module):
         self.n_items = n_items
         self.n_categories = n_categories
         self.n_hidden = n_hidden
-        self.seed = seed
         self.init_std = float(init_std)
         device = resolve_device(device)
         init_generator = torch.Generator().manual_seed(seed) if seed is not None else None
@@ -189,28 +188,9 @@ class SoftmaxRBM(nn.Module):
         self.weight = nn.Parameter(weight.to(device=device, dtype=dtype), requires_grad=False)
         self.visible_bias = nn.Parameter(torch.zeros(n_items, n_categories, device=device, dtype=dtype), requires_grad=False)
         self.hidden_bias = nn.Parameter(torch.zeros(n_hidden, device=device, dtype=dtype), requires_grad=False)
-        self._generator: torch.Generator | None = None
-        if seed is not None:
-            self._generator = torch.Generator(device=device).manual_seed(seed)
+        self._start_generator(seed, device)
 
     # ------------------------------------------------------------------ basics
-    @property
-    def device(self) -> torch.device:
-        """The device the parameters live on."""
-        return self.weight.device
-
-    @property
-    def dtype(self) -> torch.dtype:
-        """The floating-point type of the parameters."""
-        return self.weight.dtype
-
-    @property
-    def generator(self) -> torch.Generator | None:
-        """The random generator sampling uses (``None``: torch's global one)."""
-        if self._generator is not None and self._generator.device.type != self.device.type:
-            self._generator = torch.Generator(device=self.device).manual_seed(self.seed)
-        return self._generator
-
     def extra_repr(self) -> str:
         return f"n_items={self.n_items}, n_categories={self.n_categories}, n_hidden={self.n_hidden}"
 
