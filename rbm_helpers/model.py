@@ -117,7 +117,9 @@ class SeededModule(nn.Module):
 
     weight: nn.Parameter
     seed: int | None
+    init_std: float
     _generator: torch.Generator | None
+    _format: str  # the marker that save writes and load checks
 
     def _start_generator(self, seed: int | None, device: torch.device) -> None:
         self.seed = seed
@@ -140,6 +142,68 @@ class SeededModule(nn.Module):
             self._generator = torch.Generator(device=self.device).manual_seed(self.seed)
         return self._generator
 
+    # ------------------------------------------------------------------ saving
+    def _sizes(self) -> tuple[int, ...]:
+        """The constructor's positional arguments (the layer sizes)."""
+        raise NotImplementedError
+
+    def _options(self) -> dict:
+        """Constructor arguments beyond the sizes that ``save`` must record (a subclass adds its own)."""
+        return {}
+
+    def save(self, path: str | Path) -> Path:
+        """Save the sizes, parameters and sampling state to ``path`` (a ``torch.save`` file).
+
+        ``load(path)`` on the same class gives back a model with bit-identical
+        parameters that continues with the same random numbers. The file is
+        written under a temporary name and renamed, so a crash never leaves
+        half a model. Introduced in notebook 03 (training on MovieLens).
+        """
+        path = Path(path)
+        state = {
+            "format": self._format,
+            "sizes": list(self._sizes()),
+            "options": self._options(),
+            "seed": self.seed,
+            "init_std": self.init_std,
+            "dtype": str(self.dtype).removeprefix("torch."),
+            "parameters": {name: p.detach().cpu() for name, p in self.named_parameters()},
+        }
+        if self._generator is not None:
+            state["generator_state"] = self._generator.get_state().cpu()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".partial")
+        torch.save(state, tmp)
+        tmp.replace(path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, *, device: str | torch.device | None = None):
+        """Load a model saved with ``save`` by this class. Introduced in notebook 03."""
+        path = Path(path)
+        name = cls.__name__
+        if not path.is_file():
+            raise FileNotFoundError(f"No saved {name} at {path}; save one first with model.save({str(path)!r}).")
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as error:  # torch raises several types for a corrupt file
+            raise ValueError(f"{path} is not a file written by {name}.save ({error.__class__.__name__}).") from error
+        if not isinstance(state, dict) or state.get("format") != cls._format:
+            raise ValueError(f"{path} is not a file written by {name}.save (no '{cls._format}' marker).")
+        model = cls(
+            *state["sizes"],
+            seed=state["seed"],
+            device=device,
+            dtype=getattr(torch, state["dtype"]),
+            init_std=state["init_std"],
+            **state["options"],
+        )
+        for parameter, value in state["parameters"].items():
+            getattr(model, parameter).copy_(value)
+        if "generator_state" in state and model.device.type == "cpu":
+            model._generator.set_state(state["generator_state"])
+        return model
+
 
 class RBM(SeededModule):
     """A restricted Boltzmann machine with binary visible and hidden units.
@@ -153,6 +217,8 @@ class RBM(SeededModule):
     Hinton's practical guide suggests 0.01) and biases start at zero.
     Introduced in notebook 02 (building the RBM).
     """
+
+    _format = _FORMAT
 
     def __init__(
         self,
@@ -367,54 +433,7 @@ class RBM(SeededModule):
         p = p.clamp(eps, 1 - eps)
         self.visible_bias.copy_(torch.log(p) - torch.log1p(-p))
 
-    # ------------------------------------------------------------------ saving
-    def save(self, path: str | Path) -> Path:
-        """Save the sizes, parameters and sampling state to ``path`` (a ``torch.save`` file).
-
-        ``RBM.load(path)`` gives back a model with bit-identical parameters.
-        Introduced in notebook 03 (training on MovieLens).
-        """
-        path = Path(path)
-        state = {
-            "format": _FORMAT,
-            "n_visible": self.n_visible,
-            "n_hidden": self.n_hidden,
-            "seed": self.seed,
-            "init_std": self.init_std,
-            "dtype": str(self.dtype).removeprefix("torch."),
-            "parameters": {name: p.detach().cpu() for name, p in self.named_parameters()},
-        }
-        if self._generator is not None:
-            state["generator_state"] = self._generator.get_state().cpu()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".partial")
-        torch.save(state, tmp)
-        tmp.replace(path)
-        return path
-
-    @classmethod
-    def load(cls, path: str | Path, *, device: str | torch.device | None = None) -> "RBM":
-        """Load a model saved with ``RBM.save``. Introduced in notebook 03."""
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"No saved RBM at {path}; save one first with rbm.save({str(path)!r}).")
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as error:  # torch raises several types for a corrupt file
-            raise ValueError(f"{path} is not a file written by RBM.save ({error.__class__.__name__}).") from error
-        if not isinstance(state, dict) or state.get("format") != _FORMAT:
-            raise ValueError(f"{path} is not a file written by RBM.save (no '{_FORMAT}' marker).")
-        rbm = cls(
-            state["n_visible"],
-            state["n_hidden"],
-            seed=state["seed"],
-            device=device,
-            dtype=getattr(torch, state["dtype"]),
-            init_std=state["init_std"],
-        )
-        for name, value in state["parameters"].items():
-            getattr(rbm, name).copy_(value)
-        if "generator_state" in state and rbm.device.type == "cpu":
-            rbm._generator.set_state(state["generator_state"])
-        return rbm
+    # ------------------------------------------------------------------ saving (save and load: SeededModule)
+    def _sizes(self) -> tuple[int, ...]:
+        return (self.n_visible, self.n_hidden)
 

@@ -34,7 +34,6 @@ Introduced in notebook 06 (Softmax units).
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -193,10 +192,6 @@ class SoftmaxRBM(SeededModule):
     # ------------------------------------------------------------------ basics
     def extra_repr(self) -> str:
         return f"n_items={self.n_items}, n_categories={self.n_categories}, n_hidden={self.n_hidden}"
-
-    def _options(self) -> dict:
-        """Constructor arguments beyond the sizes that ``save`` must record (a subclass adds its own)."""
-        return {}
 
     def _visible(self, v: torch.Tensor, name: str = "v", *, allow_missing: bool = True) -> torch.Tensor:
         v = check_categories(v, name, self.n_items, self.n_categories, allow_missing=allow_missing)
@@ -571,59 +566,8 @@ class SoftmaxRBM(SeededModule):
         self.visible_bias.copy_(torch.log(p))
 
     # ------------------------------------------------------------------ saving
-    def save(self, path: str | Path) -> Path:
-        """Save the sizes, parameters and sampling state to ``path`` (a ``torch.save`` file).
-
-        ``SoftmaxRBM.load(path)`` gives back a model with bit-identical
-        parameters. Introduced in notebook 06 (Softmax units).
-        """
-        path = Path(path)
-        state = {
-            "format": self._format,
-            "options": self._options(),
-            "n_items": self.n_items,
-            "n_categories": self.n_categories,
-            "n_hidden": self.n_hidden,
-            "seed": self.seed,
-            "init_std": self.init_std,
-            "dtype": str(self.dtype).removeprefix("torch."),
-            "parameters": {name: p.detach().cpu() for name, p in self.named_parameters()},
-        }
-        if self._generator is not None:
-            state["generator_state"] = self._generator.get_state().cpu()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".partial")
-        torch.save(state, tmp)
-        tmp.replace(path)
-        return path
-
-    @classmethod
-    def load(cls, path: str | Path, *, device: str | torch.device | None = None) -> "SoftmaxRBM":
-        """Load a model saved with ``SoftmaxRBM.save``. Introduced in notebook 06."""
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"No saved SoftmaxRBM at {path}; save one first with model.save({str(path)!r}).")
-        try:
-            state = torch.load(path, map_location="cpu", weights_only=True)
-        except Exception as error:  # torch raises several types for a corrupt file
-            raise ValueError(f"{path} is not a file written by SoftmaxRBM.save ({error.__class__.__name__}).") from error
-        if not isinstance(state, dict) or state.get("format") != cls._format:
-            raise ValueError(f"{path} is not a file written by {cls.__name__}.save (no '{cls._format}' marker).")
-        model = cls(
-            state["n_items"],
-            state["n_categories"],
-            state["n_hidden"],
-            seed=state["seed"],
-            device=device,
-            dtype=getattr(torch, state["dtype"]),
-            init_std=state["init_std"],
-            **state.get("options", {}),
-        )
-        for name, value in state["parameters"].items():
-            getattr(model, name).copy_(value)
-        if "generator_state" in state and model.device.type == "cpu":
-            model._generator.set_state(state["generator_state"])
-        return model
+    def _sizes(self) -> tuple[int, ...]:
+        return (self.n_items, self.n_categories, self.n_hidden)
 
 
 # ---------------------------------------------------------------------- gradient estimates
