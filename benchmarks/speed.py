@@ -17,7 +17,8 @@ synthetic stand-in when ml-100k cannot be had, said in the output):
 4. ``peak-memory``: the peak resident memory of each training run, measured in a fresh
    subprocess, above that of a subprocess which only loads the data.
 
-Each time is the min (and the median) over ``--repeats`` runs; ``speedup = anchor_s / ours_s``.
+Each time is the min (and the median) over ``--repeats`` runs, ours and the anchor taken in
+turns so that a busy machine slows both alike; ``speedup = anchor_s / ours_s``.
 Output: one JSON object per line (``case, ours_s, anchor, anchor_s, speedup`` and extras), then
 a markdown table. Targets on 2 CPU cores: seed-cd10 at least 4x, CD-1 / PCD-1 at least 2x.
 """
@@ -55,6 +56,16 @@ def load_matrix() -> tuple[torch.Tensor, str]:
         name = "synthetic (ml-100k unavailable)"
     index = RatingsIndex.from_ratings(train_ratings, test_ratings)
     return ratings_matrix(train_ratings, index, binary=True), name
+
+
+def interleaved(runs: list, repeats: int) -> list[list[float]]:
+    """Times of each run, taken in turns (a, b, c, a, b, c, ...) so that a busy or cooling
+    machine slows every contender alike; one list of ``repeats`` times per run."""
+    times: list[list[float]] = [[] for _ in runs]
+    for _ in range(repeats):
+        for run, record in zip(runs, times):
+            record.extend(timed(run, 1))
+    return times
 
 
 def timed(run, repeats: int) -> list[float]:
@@ -194,18 +205,23 @@ def main(argv: list[str] | None = None) -> None:
     print(f"# {setting}", file=sys.stderr)
     rows = []
 
-    seed_times = timed(lambda: train_seed_recipe(matrix, n_hidden=N_HIDDEN, batch_size=BATCH, epochs=EPOCHS, k=10), repeats)
-    ours_cd10 = timed(lambda: ours(matrix, 10, "cd", device), repeats)
+    seed_times, ours_cd10 = interleaved([
+        lambda: train_seed_recipe(matrix, n_hidden=N_HIDDEN, batch_size=BATCH, epochs=EPOCHS, k=10),
+        lambda: ours(matrix, 10, "cd", device),
+    ], repeats)
     rows.append(row("seed-cd10", ours_cd10, "seed article loop", seed_times))
 
     try:
         import sklearn.neural_network  # noqa: F401  (imported before timing)
         dense = matrix.clamp(min=0)  # BernoulliRBM has no missing values: unrated counts as 0
-        sk_times = timed(lambda: sklearn_rbm(dense), repeats)
+
         # BernoulliRBM computes no loss while fitting (verbose=0), so ours runs without monitors here;
         # the seed's loop prints a loss per epoch, so case 1 keeps ours.
-        cd1 = timed(lambda: ours(dense, 1, "cd", device, monitor=False), repeats)
-        pcd1 = timed(lambda: ours(dense, 1, "pcd", device, monitor=False), repeats)
+        sk_times, cd1, pcd1 = interleaved([
+            lambda: sklearn_rbm(dense),
+            lambda: ours(dense, 1, "cd", device, monitor=False),
+            lambda: ours(dense, 1, "pcd", device, monitor=False),
+        ], repeats)
         rows.append(row("sklearn-cd1", cd1, "sklearn BernoulliRBM (PCD-1)", sk_times))
         rows.append(row("sklearn-pcd1", pcd1, "sklearn BernoulliRBM (PCD-1)", sk_times))
     except ImportError:
