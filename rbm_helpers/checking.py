@@ -16,19 +16,28 @@ DTYPE = torch.float64
 
 
 def correct(message: str) -> bool:
-    """Print that the answer is right, and why that matters; return True."""
+    """Print that the answer is right, and why that matters; return True.
+
+    Introduced in notebook 01 (its exercises).
+    """
     print(f"Correct! {message}")
     return True
 
 
 def wrong(problem: str, hint: str) -> bool:
-    """Print what is wrong and a hint; return False."""
+    """Print what is wrong and a hint; return False.
+
+    Introduced in notebook 01 (its exercises).
+    """
     print(f"Not yet: {problem}\nHint: {hint}")
     return False
 
 
 def function_name(fn: Callable) -> str:
-    """The learner's function's name, for messages."""
+    """The learner's function's name, for messages.
+
+    Introduced in notebook 01 (its exercises).
+    """
     return getattr(fn, "__name__", "your function")
 
 
@@ -37,6 +46,7 @@ def call(fn: Callable, *args: Any) -> tuple[Any, str | None]:
 
     Tensors and DataFrames are passed as copies, so a function that edits its
     inputs in place cannot spoil the checker's own comparison.
+    Introduced in notebook 01 (its exercises).
     """
     copies = [a.clone() if isinstance(a, torch.Tensor) else a.copy() if isinstance(a, pd.DataFrame) else a for a in args]
     try:
@@ -46,7 +56,10 @@ def call(fn: Callable, *args: Any) -> tuple[Any, str | None]:
 
 
 def as_tensor(value: Any, what: str) -> tuple[torch.Tensor | None, str | None]:
-    """``value`` as a float64 CPU tensor, or a description of why it is not one."""
+    """``value`` as a float64 CPU tensor, or a description of why it is not one.
+
+    Introduced in notebook 01 (its exercises).
+    """
     if value is None:
         return None, f"{what} is None (did you forget `return`?)"
     try:
@@ -56,7 +69,10 @@ def as_tensor(value: Any, what: str) -> tuple[torch.Tensor | None, str | None]:
 
 
 def shape_problem(value: torch.Tensor, shape: tuple[int, ...], what: str) -> str | None:
-    """None if ``value`` has ``shape``, else a sentence saying what it has instead."""
+    """None if ``value`` has ``shape``, else a sentence saying what it has instead.
+
+    Introduced in notebook 01 (its exercises).
+    """
     if tuple(value.shape) == tuple(shape):
         return None
     return f"{what} has shape {tuple(value.shape)}; expected {tuple(shape)}"

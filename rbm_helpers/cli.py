@@ -28,7 +28,10 @@ OPTIONAL_PACKAGES = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit status.
+
+    Introduced in notebook 03 (fetching the data before a workshop).
+    """
     parser = argparse.ArgumentParser(prog="python -m rbm_helpers", description="Helpers for the RBM notebook series.")
     commands = parser.add_subparsers(dest="command", required=True)
     fetch_parser = commands.add_parser("fetch", help="download and verify a MovieLens data set into the cache")
@@ -43,7 +46,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_fetch(name: str, data_dir: str | None = None) -> int:
-    """``fetch``: make ``name`` ready in the cache; print where it is, or what failed."""
+    """``fetch``: make ``name`` ready in the cache; print where it is, or what failed.
+
+    Introduced in notebook 03 (fetching the data before a workshop).
+    """
     if name == "synthetic":
         print('synthetic needs no download: load_movielens("synthetic") generates it from a seed, offline.')
         return 0
@@ -58,7 +64,10 @@ def run_fetch(name: str, data_dir: str | None = None) -> int:
 
 
 def run_check(data_dir: str | None = None) -> int:
-    """``check``: print the environment, the packages and the cache; return 1 if something needed is missing."""
+    """``check``: print the environment, the packages and the cache; return 1 if something needed is missing.
+
+    Introduced in notebook 03 (fetching the data before a workshop).
+    """
     problems: list[str] = []
     print(f"Python       {sys.version.split()[0]} ({sys.executable})")
     if sys.version_info < (3, 10):

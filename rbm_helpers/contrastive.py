@@ -52,7 +52,10 @@ def cd_statistics(
     k: int,
     generator: torch.Generator | None,
 ) -> Gradients:
-    """CD-k on zero-filled ``values`` with mask ``observed``; no validation (the training hot path)."""
+    """CD-k on zero-filled ``values`` with mask ``observed``; no validation (the training hot path).
+
+    Introduced in notebook 02 (the CD-k update).
+    """
     pattern = ObservedPattern.of(observed) if observed is not None else None
     p_h = rbm._hidden_probabilities(values, pattern)
     negative, _ = rbm._gibbs_chain(values, observed, k, generator, p_h, pattern)
@@ -80,7 +83,10 @@ def pcd_statistics(
     k: int,
     generator: torch.Generator | None,
 ) -> tuple[Gradients, torch.Tensor]:
-    """PCD-k on zero-filled inputs; returns the gradient and the advanced chains (no validation)."""
+    """PCD-k on zero-filled inputs; returns the gradient and the advanced chains (no validation).
+
+    Introduced in notebook 04 (CD against PCD).
+    """
     chains, _ = rbm._gibbs_chain(chains, chains_observed, k, generator)
     return _difference(values, rbm._hidden_probabilities(values), chains, rbm._hidden_probabilities(chains)), chains
 

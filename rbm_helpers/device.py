@@ -12,6 +12,7 @@ def resolve_device(device: str | torch.device | None = None) -> torch.device:
 
     ``None`` means the CPU, so that results are reproducible by default; any
     other value is passed to ``torch.device``.
+    Introduced in notebook 03 (training on MovieLens).
     """
     if device is None:
         return torch.device("cpu")

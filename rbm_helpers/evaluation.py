@@ -346,6 +346,7 @@ def single_thread() -> Iterator[None]:
     differ in the last bit, and a Bernoulli draw at the boundary then flips:
     one thread makes a model's numbers the same whoever calls ``evaluate``.
     On the small matrices of ml-100k one thread is also as fast as two.
+    Introduced in notebook 05 (recommend and evaluate).
     """
     threads = torch.get_num_threads()
     torch.set_num_threads(1)

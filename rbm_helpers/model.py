@@ -47,7 +47,10 @@ def split_missing(v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
 
 
 def join_missing(v: torch.Tensor, observed: torch.Tensor | None) -> torch.Tensor:
-    """Put -1 back where a unit is missing (the inverse of ``split_missing``)."""
+    """Put -1 back where a unit is missing (the inverse of ``split_missing``).
+
+    Introduced in notebook 02 (building the RBM).
+    """
     if observed is None:
         return v
     return torch.where(observed.bool(), v, torch.full_like(v, MISSING))
@@ -103,6 +106,7 @@ def bernoulli(p: torch.Tensor, generator: torch.Generator | None = None) -> torc
 
     Drawn as ``uniform < p`` in place: several times faster on the CPU than
     ``torch.bernoulli``, which the seed article uses.
+    Introduced in notebook 02 (building the RBM).
     """
     return torch.rand(p.shape, generator=generator, device=p.device, dtype=p.dtype).lt_(p)
 

@@ -34,6 +34,7 @@ def check_units(
     single row of shape ``(n_units,)``), hold only 0 and 1 (and -1 for a missing
     unit when ``allow_missing``), contain no NaN and have at least one row.
     Raises ``ValueError`` naming ``name``, what was expected and what was given.
+    Introduced in notebook 02 (building the RBM).
     """
     if not isinstance(x, torch.Tensor):
         raise ValueError(
@@ -77,14 +78,20 @@ def check_units(
 
 
 def check_positive_int(value: object, name: str, *, minimum: int = 1) -> int:
-    """Check that ``value`` is an integer of at least ``minimum`` and return it."""
+    """Check that ``value`` is an integer of at least ``minimum`` and return it.
+
+    Introduced in notebook 02 (building the RBM).
+    """
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}.")
     return value
 
 
 def check_non_negative(value: object, name: str) -> float:
-    """Check that ``value`` is a finite number >= 0 and return it as a float."""
+    """Check that ``value`` is a finite number >= 0 and return it as a float.
+
+    Introduced in notebook 02 (building the RBM).
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or value == float("inf"):
         raise ValueError(f"{name} must be a finite number >= 0; got {value!r}.")
     return float(value)

@@ -28,7 +28,10 @@ REQUIRED_COLUMNS = ("user_id", "item_id", "rating")
 
 
 def check_ratings(ratings: pd.DataFrame) -> pd.DataFrame:
-    """Check that ``ratings`` is a table with ``user_id, item_id, rating`` columns and return it."""
+    """Check that ``ratings`` is a table with ``user_id, item_id, rating`` columns and return it.
+
+    Introduced in notebook 03 (training on MovieLens).
+    """
     if not isinstance(ratings, pd.DataFrame) or not set(REQUIRED_COLUMNS) <= set(ratings.columns):
         got = list(ratings.columns) if isinstance(ratings, pd.DataFrame) else type(ratings).__name__
         raise ValueError(
@@ -69,10 +72,12 @@ class RatingsIndex:
 
     @property
     def n_users(self) -> int:
+        """How many users (matrix rows) the index holds."""
         return len(self.user_ids)
 
     @property
     def n_items(self) -> int:
+        """How many movies (matrix columns) the index holds."""
         return len(self.item_ids)
 
     def rows(self, user_ids) -> np.ndarray:

@@ -109,12 +109,18 @@ def _read(reader: Callable[[Path], pd.DataFrame], path: Path, name: str, data_di
 
 
 def read_ml100k_ratings(path: str | os.PathLike) -> pd.DataFrame:
-    """Ratings from ml-100k's ``u.data`` or a fold file (``u1.base`` ...): tab-separated, no header."""
+    """Ratings from ml-100k's ``u.data`` or a fold file (``u1.base`` ...): tab-separated, no header.
+
+    Introduced in notebook 03 (training on MovieLens).
+    """
     return pd.read_csv(path, sep="\t", header=None, names=RATING_COLUMNS, dtype="int64")
 
 
 def read_ml100k_movies(path: str | os.PathLike) -> pd.DataFrame:
-    """Movies from ml-100k's ``u.item``: "|"-separated latin-1, five fields then 19 genre flags."""
+    """Movies from ml-100k's ``u.item``: "|"-separated latin-1, five fields then 19 genre flags.
+
+    Introduced in notebook 03 (training on MovieLens).
+    """
     fields = ["item_id", "title", "release_date", "video_release_date", "imdb_url", *ML100K_GENRES]
     types = {"item_id": "int64", "title": str, "release_date": str, **{genre: "int8" for genre in ML100K_GENRES}}
     table = pd.read_csv(
@@ -130,14 +136,20 @@ def read_ml100k_movies(path: str | os.PathLike) -> pd.DataFrame:
 
 
 def read_ml1m_ratings(path: str | os.PathLike) -> pd.DataFrame:
-    """Ratings from ml-1m's ``ratings.dat``: ``UserID::MovieID::Rating::Timestamp``."""
+    """Ratings from ml-1m's ``ratings.dat``: ``UserID::MovieID::Rating::Timestamp``.
+
+    Introduced in notebook 03 (training on MovieLens).
+    """
     # pandas reads one-character separators with its fast C parser; "::" would need the slow Python one.
     text = Path(path).read_bytes().replace(b"::", b"\t")
     return pd.read_csv(io.BytesIO(text), sep="\t", header=None, names=RATING_COLUMNS, dtype="int64")
 
 
 def read_ml1m_movies(path: str | os.PathLike) -> pd.DataFrame:
-    """Movies from ml-1m's ``movies.dat``: ``MovieID::Title::Genres`` in latin-1, genres "|"-joined."""
+    """Movies from ml-1m's ``movies.dat``: ``MovieID::Title::Genres`` in latin-1, genres "|"-joined.
+
+    Introduced in notebook 03 (training on MovieLens).
+    """
     rows = []
     for number, line in enumerate(Path(path).read_text(encoding="latin-1").splitlines(), start=1):
         if not line.strip():
@@ -151,7 +163,10 @@ def read_ml1m_movies(path: str | os.PathLike) -> pd.DataFrame:
 
 
 def read_latest_ratings(path: str | os.PathLike) -> pd.DataFrame:
-    """Ratings from ml-latest's ``ratings.csv``: header ``userId,movieId,rating,timestamp``, half stars."""
+    """Ratings from ml-latest's ``ratings.csv``: header ``userId,movieId,rating,timestamp``, half stars.
+
+    Introduced in notebook 03 (training on MovieLens).
+    """
     types = {"userId": "int64", "movieId": "int64", "rating": "float64", "timestamp": "int64"}
     table = pd.read_csv(path, dtype=types, encoding="utf-8")
     if list(table.columns) != list(types):
@@ -163,7 +178,10 @@ def read_latest_ratings(path: str | os.PathLike) -> pd.DataFrame:
 
 
 def read_latest_movies(path: str | os.PathLike) -> pd.DataFrame:
-    """Movies from ml-latest's ``movies.csv``: header ``movieId,title,genres``, quoted titles, UTF-8."""
+    """Movies from ml-latest's ``movies.csv``: header ``movieId,title,genres``, quoted titles, UTF-8.
+
+    Introduced in notebook 03 (training on MovieLens).
+    """
     table = pd.read_csv(path, dtype={"movieId": "int64", "title": str, "genres": str}, encoding="utf-8", keep_default_na=False)
     if list(table.columns) != ["movieId", "title", "genres"]:
         raise ValueError(f"expected the header movieId,title,genres; got {','.join(map(str, table.columns))}")

@@ -57,12 +57,18 @@ class DataUnavailableError(RuntimeError):
 
 
 class UnverifiedDataWarning(UserWarning):
-    """A file was used without a checksum to compare it with (ml-latest-small, hand-extracted folders)."""
+    """A file was used without a checksum to compare it with (ml-latest-small, hand-extracted folders).
+
+    Introduced in notebook 03 (training on MovieLens).
+    """
 
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """One downloadable MovieLens data set: its zip, its checksums and the files we read."""
+    """One downloadable MovieLens data set: its zip, its checksums and the files we read.
+
+    Introduced in notebook 03 (training on MovieLens).
+    """
 
     name: str
     ratings_file: str
@@ -75,10 +81,12 @@ class DatasetSpec:
 
     @property
     def archive(self) -> str:
+        """The official zip's file name."""
         return f"{self.name}.zip"
 
     @property
     def url(self) -> str:
+        """Where GroupLens serves the zip (BASE_URL, which tests point at a local server)."""
         return BASE_URL + self.archive
 
     @property
@@ -106,7 +114,10 @@ DATASETS: dict[str, DatasetSpec] = {
 
 
 class DatasetStatus(NamedTuple):
-    """Whether a data set can be loaded without the network, and how it was checked."""
+    """Whether a data set can be loaded without the network, and how it was checked.
+
+    Introduced in notebook 03 (training on MovieLens).
+    """
 
     name: str
     ready: bool
@@ -114,7 +125,10 @@ class DatasetStatus(NamedTuple):
 
 
 def dataset_spec(name: str) -> DatasetSpec:
-    """The ``DatasetSpec`` of a downloadable data set, or a ValueError listing the known names."""
+    """The ``DatasetSpec`` of a downloadable data set, or a ValueError listing the known names.
+
+    Introduced in notebook 03 (training on MovieLens).
+    """
     if name not in DATASETS:
         known = ", ".join(f'"{known}"' for known in DATASETS)
         raise ValueError(f"there is no MovieLens download called {name!r}; known: {known} (and \"synthetic\", generated).")
@@ -132,7 +146,10 @@ def cache_dir(data_dir: str | os.PathLike | None = None) -> Path:
 
 
 def cache_dir_reason(data_dir: str | os.PathLike | None = None) -> str:
-    """Why ``cache_dir(data_dir)`` is where it is, in words (for ``python -m rbm_helpers check``)."""
+    """Why ``cache_dir(data_dir)`` is where it is, in words (for ``python -m rbm_helpers check``).
+
+    Introduced in notebook 03 (training on MovieLens).
+    """
     return _locate_cache(data_dir)[1]
 
 
@@ -189,6 +206,7 @@ def dataset_status(name: str, data_dir: str | os.PathLike | None = None) -> Data
     """Whether ``name`` can be loaded offline from the cache, checked but never downloaded.
 
     Used by ``python -m rbm_helpers check``.
+    Introduced in notebook 03 (training on MovieLens).
     """
     spec = dataset_spec(name)
     cache = cache_dir(data_dir)
@@ -214,7 +232,10 @@ def _status(spec: DatasetSpec, cache: Path, folder: Path, archive: Path) -> Data
 
 
 def unavailable_error(spec: DatasetSpec, cache: Path, problem: str) -> DataUnavailableError:
-    """The one error for every failure: what failed, where to put the file by hand, and the offline way out."""
+    """The one error for every failure: what failed, where to put the file by hand, and the offline way out.
+
+    Introduced in notebook 03 (training on MovieLens).
+    """
     return DataUnavailableError(
         f"MovieLens {spec.name} is not available: {problem}.\n"
         f"To add it by hand, download {spec.url} and save it as\n"
