@@ -125,7 +125,34 @@ class SeededModule(nn.Module):
     _generator: torch.Generator | None
     _format: str  # the marker that save writes and load checks
 
-    def _start_generator(self, seed: int | None, device: torch.device) -> None:
+    def _set_up(
+        self,
+        weight_shape: tuple[int, ...],
+        visible_shape: tuple[int, ...],
+        n_hidden: int,
+        *,
+        seed: int | None,
+        device: str | torch.device | None,
+        dtype: torch.dtype,
+        init_std: float,
+    ) -> None:
+        """Check the common arguments, then make the parameters and the sampling generator.
+
+        ``weight`` is drawn from N(0, init_std^2) (in float64, then cast, so the
+        same seed gives the same start in every dtype); the biases start at zero.
+        """
+        check_non_negative(init_std, "init_std")
+        if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+            raise ValueError(f"dtype must be a floating-point torch dtype such as torch.float32; got {dtype!r}.")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise ValueError(f"seed must be an integer or None; got {seed!r}.")
+        self.init_std = float(init_std)
+        device = resolve_device(device)
+        init_generator = torch.Generator().manual_seed(seed) if seed is not None else None
+        weight = torch.randn(weight_shape, generator=init_generator, dtype=torch.float64) * init_std
+        self.weight = nn.Parameter(weight.to(device=device, dtype=dtype), requires_grad=False)
+        self.visible_bias = nn.Parameter(torch.zeros(visible_shape, device=device, dtype=dtype), requires_grad=False)
+        self.hidden_bias = nn.Parameter(torch.zeros(n_hidden, device=device, dtype=dtype), requires_grad=False)
         self.seed = seed
         self._generator = torch.Generator(device=device).manual_seed(seed) if seed is not None else None
 
@@ -237,21 +264,9 @@ class RBM(SeededModule):
         super().__init__()
         check_positive_int(n_visible, "n_visible")
         check_positive_int(n_hidden, "n_hidden")
-        check_non_negative(init_std, "init_std")
-        if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
-            raise ValueError(f"dtype must be a floating-point torch dtype such as torch.float32; got {dtype!r}.")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise ValueError(f"seed must be an integer or None; got {seed!r}.")
         self.n_visible = n_visible
         self.n_hidden = n_hidden
-        self.init_std = float(init_std)
-        device = resolve_device(device)
-        init_generator = torch.Generator().manual_seed(seed) if seed is not None else None
-        weight = torch.randn(n_visible, n_hidden, generator=init_generator, dtype=torch.float64) * init_std
-        self.weight = nn.Parameter(weight.to(device=device, dtype=dtype), requires_grad=False)
-        self.visible_bias = nn.Parameter(torch.zeros(n_visible, device=device, dtype=dtype), requires_grad=False)
-        self.hidden_bias = nn.Parameter(torch.zeros(n_hidden, device=device, dtype=dtype), requires_grad=False)
-        self._start_generator(seed, device)
+        self._set_up((n_visible, n_hidden), (n_visible,), n_hidden, seed=seed, device=device, dtype=dtype, init_std=init_std)
 
     # ------------------------------------------------------------------ basics
     def extra_repr(self) -> str:

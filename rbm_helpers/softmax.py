@@ -37,12 +37,10 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 from .contrastive import Gradients
-from .device import resolve_device
 from .model import SeededModule, bernoulli
-from .validation import MISSING, check_non_negative, check_positive_int, check_units
+from .validation import MISSING, check_positive_int, check_units
 
 _FORMAT = "rbm_helpers.SoftmaxRBM/1"
 _CHUNK_ELEMENTS = 2**22  # memory bound of one chunk of (pairs x K x n_hidden) in the predictions
@@ -171,23 +169,13 @@ class SoftmaxRBM(SeededModule):
         check_positive_int(n_items, "n_items")
         check_positive_int(n_categories, "n_categories", minimum=2)
         check_positive_int(n_hidden, "n_hidden")
-        check_non_negative(init_std, "init_std")
-        if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
-            raise ValueError(f"dtype must be a floating-point torch dtype such as torch.float32; got {dtype!r}.")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise ValueError(f"seed must be an integer or None; got {seed!r}.")
         self.n_items = n_items
         self.n_categories = n_categories
         self.n_hidden = n_hidden
-        self.init_std = float(init_std)
-        device = resolve_device(device)
-        init_generator = torch.Generator().manual_seed(seed) if seed is not None else None
-        shape = (n_items, n_categories, n_hidden)
-        weight = torch.randn(shape, generator=init_generator, dtype=torch.float64) * init_std
-        self.weight = nn.Parameter(weight.to(device=device, dtype=dtype), requires_grad=False)
-        self.visible_bias = nn.Parameter(torch.zeros(n_items, n_categories, device=device, dtype=dtype), requires_grad=False)
-        self.hidden_bias = nn.Parameter(torch.zeros(n_hidden, device=device, dtype=dtype), requires_grad=False)
-        self._start_generator(seed, device)
+        self._set_up(
+            (n_items, n_categories, n_hidden), (n_items, n_categories), n_hidden,
+            seed=seed, device=device, dtype=dtype, init_std=init_std,
+        )
 
     # ------------------------------------------------------------------ basics
     def extra_repr(self) -> str:
