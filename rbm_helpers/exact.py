@@ -1,133 +1,150 @@
-"""Exact computations for tiny RBMs, by enumerating every state of one layer.
+"""Exact computations for tiny RBMs of any unit type, by enumerating every state of one layer.
 
-The partition function Z = sum_{v,h} exp(-E(v, h)) has 2^(n_visible + n_hidden)
-terms, but one layer can always be summed analytically (each of its units is
-independent given the other layer), so only 2^min(n_visible, n_hidden) states
-need enumerating. Up to 20 units on the smaller layer (about a million
-states) this is exact and quick; it is the ground truth every estimate in the
-series is checked against.
+The partition function Z = sum_{v,h} exp(-beta E(v, h)) has a term for every
+joint state, but one layer can always be summed (or, for Gaussian units,
+integrated) analytically given the other, so only the states of the smaller
+layer need enumerating: 2^n_hidden hidden states, or the visible layer's
+2^n (binary) or K^n (softmax) states. Up to about a million states
+(``MAX_ENUMERATED_STATES``) this is exact and quick; it is the ground truth
+every estimate in the series is checked against.
 
-Introduced in notebook 01 (the partition function).
+Introduced in notebook 01 (the partition function); softmax units in
+notebook 06, Gaussian units in notebook 07.
 """
 from __future__ import annotations
 
-import torch
-import torch.nn.functional as F
+import math
 
-from .contrastive import Gradients
-from .model import RBM
+import torch
+
+from .model import RBM, Gradients
+from .units import MAX_ENUMERATED_STATES, all_categories, all_states, check_beta
+from .units.base import enumeration_limit_error
+
+__all__ = [
+    "MAX_ENUMERATED_STATES",
+    "MAX_ENUMERATED_UNITS",
+    "all_categories",
+    "all_states",
+    "hidden_distribution",
+    "log_likelihood",
+    "log_likelihood_gradient",
+    "log_partition",
+    "model_statistics",
+    "visible_distribution",
+]
 
 MAX_ENUMERATED_UNITS = 20
+"""The most binary units a layer may have for exact enumeration (2**20 states)."""
 
 
-def all_states(n_units: int, *, dtype: torch.dtype = torch.float32, device: torch.device | str = "cpu") -> torch.Tensor:
-    """Every 0/1 state of ``n_units`` units, shape (2**n_units, n_units).
+def _check_model(model: object) -> RBM:
+    if not isinstance(model, RBM):
+        raise ValueError(f"exact computations take an rbm_helpers RBM (RBM, SoftmaxRBM, ...); got {type(model).__name__}.")
+    return model
 
-    Row ``i`` holds the binary digits of ``i``, first unit most significant,
-    so that the rows read 000, 001, 010, ... Introduced in notebook 01.
-    """
-    if not 0 <= n_units <= MAX_ENUMERATED_UNITS:
-        raise ValueError(
-            f"exact enumeration handles at most {MAX_ENUMERATED_UNITS} units "
-            f"(2**{MAX_ENUMERATED_UNITS} states); got {n_units}. Use a smaller model."
+
+def _layer_states(model: RBM) -> dict[str, float]:
+    return {"visible": model.visible.n_states, "hidden": model.hidden.n_states}
+
+
+def _enumerated_layer(model: RBM, layer: str | None = None) -> str:
+    """Which layer to enumerate (``layer`` if given, else the one with fewer states); refuse one too big."""
+    states = _layer_states(_check_model(model))
+    which = layer or ("visible" if states["visible"] <= states["hidden"] else "hidden")
+    if states[which] > MAX_ENUMERATED_STATES:
+        side = f"the {which} layer" if layer else f"the smaller layer ({which})"
+        raise enumeration_limit_error(
+            f"{side} of this model (n_visible={model.n_visible} {type(model.visible).__name__} units, "
+            f"n_hidden={model.n_hidden})",
+            states[which],
         )
-    index = torch.arange(2**n_units, device=device)
-    powers = 2 ** torch.arange(n_units - 1, -1, -1, device=device)
-    return ((index.unsqueeze(1) // powers) % 2).to(dtype)
+    return which
 
 
-def _check_tiny(rbm: RBM, layer: str | None = None) -> None:
-    sizes = {"visible": rbm.n_visible, "hidden": rbm.n_hidden}
-    smallest = sizes[layer] if layer else min(sizes.values())
-    if smallest > MAX_ENUMERATED_UNITS:
-        which = f"the {layer} layer" if layer else "the smaller layer"
-        raise ValueError(
-            f"exact computations need {which} to have at most {MAX_ENUMERATED_UNITS} units; "
-            f"this RBM has n_visible={rbm.n_visible}, n_hidden={rbm.n_hidden}. "
-            "Use estimates (e.g. reconstruction error) for models this large."
-        )
+def log_partition(model: RBM, *, beta: float = 1.0, condition: torch.Tensor | None = None) -> torch.Tensor:
+    """log Z(beta) exactly: log-sum-exp of minus the free energy over the smaller layer's states (0-d tensor).
 
-
-def _hidden_free_energy(rbm: RBM, h: torch.Tensor) -> torch.Tensor:
-    """-log sum_v exp(-E(v, h)) for each row of ``h`` (the visible layer summed out)."""
-    return -(h @ rbm.hidden_bias) - F.softplus(h @ rbm.weight.T + rbm.visible_bias).sum(-1)
-
-
-def log_partition(rbm: RBM) -> torch.Tensor:
-    """log Z, exactly: log-sum-exp of minus the free energy over the smaller layer's states.
-
-    Returned as a 0-d tensor in the model's dtype. Introduced in notebook 01.
+    Introduced in notebook 01 (the partition function).
     """
-    _check_tiny(rbm)
+    beta = check_beta(beta)
+    layer = _enumerated_layer(model)
     with torch.no_grad():
-        if rbm.n_visible <= rbm.n_hidden:
-            v = all_states(rbm.n_visible, dtype=rbm.dtype, device=rbm.device)
-            return torch.logsumexp(-rbm._free_energy(v), 0)
-        h = all_states(rbm.n_hidden, dtype=rbm.dtype, device=rbm.device)
-        return torch.logsumexp(-_hidden_free_energy(rbm, h), 0)
+        if layer == "visible":
+            states = model.visible.states(dtype=model.dtype, device=model.device)
+            return torch.logsumexp(-model.encoded_free_energy(states, beta=beta, condition=condition), 0)
+        hidden = model.hidden.states(dtype=model.dtype, device=model.device)
+        return torch.logsumexp(-model.hidden_free_energy(hidden, beta=beta, condition=condition), 0)
 
 
-def log_likelihood(rbm: RBM, v: torch.Tensor) -> torch.Tensor:
-    """log p(v) = -F(v) - log Z for each row of ``v`` (0/1, nothing missing).
+def log_likelihood(model: RBM, v: torch.Tensor, *, beta: float = 1.0) -> torch.Tensor:
+    """log p(v) = -F(v) - log Z for each row of ``v`` (every unit observed; a log-density for Gaussian units).
 
     Introduced in notebook 01; used to watch training in notebook 02.
     """
-    v = rbm._visible(v, allow_missing=False)
+    beta = check_beta(beta)
+    values, _ = _check_model(model).encode(v, allow_missing=False)
     with torch.no_grad():
-        return -rbm._free_energy(v) - log_partition(rbm)
+        return -model.encoded_free_energy(values, beta=beta) - log_partition(model, beta=beta)
 
 
-def visible_distribution(rbm: RBM) -> tuple[torch.Tensor, torch.Tensor]:
+def visible_distribution(model: RBM, *, beta: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
     """Every visible state and its probability p(v): ``(states, probabilities)``.
 
-    ``states`` has shape (2**n_visible, n_visible) in the order of
-    ``all_states``; the probabilities sum to one. Needs n_visible <= 20.
-    Introduced in notebook 01 (a tiny RBM enumerated).
+    ``states`` are in the layer's own values (0/1 rows in the order of
+    ``all_states``; categories in the order of ``all_categories``); the
+    probabilities sum to one. Introduced in notebook 01 (a tiny RBM enumerated).
     """
-    _check_tiny(rbm, "visible")
+    beta = check_beta(beta)
+    _enumerated_layer(model, "visible")
     with torch.no_grad():
-        states = all_states(rbm.n_visible, dtype=rbm.dtype, device=rbm.device)
-        return states, torch.softmax(-rbm._free_energy(states), 0)
+        states = model.visible.states(dtype=model.dtype, device=model.device)
+        return model.decode(states), torch.softmax(-model.encoded_free_energy(states, beta=beta), 0)
 
 
-def hidden_distribution(rbm: RBM) -> tuple[torch.Tensor, torch.Tensor]:
+def hidden_distribution(model: RBM, *, beta: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
     """Every hidden state and its marginal probability p(h), like ``visible_distribution``.
 
     Introduced in notebook 01.
     """
-    _check_tiny(rbm, "hidden")
+    beta = check_beta(beta)
+    _enumerated_layer(model, "hidden")
     with torch.no_grad():
-        states = all_states(rbm.n_hidden, dtype=rbm.dtype, device=rbm.device)
-        return states, torch.softmax(-_hidden_free_energy(rbm, states), 0)
+        states = model.hidden.states(dtype=model.dtype, device=model.device)
+        return states, torch.softmax(-model.hidden_free_energy(states, beta=beta), 0)
 
 
-def model_statistics(rbm: RBM) -> Gradients:
-    """The model's expectations E[v h^T], E[v], E[h], exactly (the negative phase).
+def model_statistics(model: RBM) -> Gradients:
+    """The model's expectations E[v h^T], E[v], E[h] (the negative phase), exactly, in the parameters' shapes.
 
     Enumerates the smaller layer and uses the other layer's conditional
     means. Introduced in notebook 02 (CD-k against the exact gradient).
     """
-    _check_tiny(rbm)
+    layer = _enumerated_layer(model)
     with torch.no_grad():
-        if rbm.n_visible <= rbm.n_hidden:
-            v, p = visible_distribution(rbm)
-            p_h = torch.sigmoid(v @ rbm.weight + rbm.hidden_bias)
-            return Gradients((v * p[:, None]).T @ p_h, p @ v, p @ p_h)
-        h, p = hidden_distribution(rbm)
-        p_v = torch.sigmoid(h @ rbm.weight.T + rbm.visible_bias)
-        return Gradients((p_v * p[:, None]).T @ h, p @ p_v, p @ h)
+        if layer == "visible":
+            states = model.visible.states(dtype=model.dtype, device=model.device)
+            p = torch.softmax(-model.encoded_free_energy(states), 0)
+            return model.statistics(states, model.hidden.mean(model.hidden_field(states)), weights=p)
+        hidden, p = hidden_distribution(model)
+        return model.statistics(model.visible.mean(model.visible_field(hidden)), hidden, weights=p)
 
 
-def log_likelihood_gradient(rbm: RBM, v: torch.Tensor) -> Gradients:
-    """The exact gradient of the mean log-likelihood of the rows of ``v``.
+def log_likelihood_gradient(model: RBM, v: torch.Tensor) -> Gradients:
+    """The exact gradient of the mean log-likelihood of the rows of ``v`` (every unit observed).
 
     E_data[v p(h|v)^T] - E_model[v h^T] for the weights, and likewise for the
-    biases: the quantity CD-k and PCD-k estimate.
+    other parameters: the quantity CD-k and PCD-k estimate.
     Introduced in notebook 02 (CD-k against the exact gradient).
     """
-    v = rbm._visible(v, allow_missing=False)
+    values, _ = _check_model(model).encode(v, allow_missing=False)
     with torch.no_grad():
-        p_h = torch.sigmoid(v @ rbm.weight + rbm.hidden_bias)
-        data = Gradients(v.T @ p_h / v.shape[0], v.mean(0), p_h.mean(0))
-        model = model_statistics(rbm)
-        return Gradients(*(d - m for d, m in zip(data, model)))
+        data = model.statistics(values, model.hidden.mean(model.hidden_field(values)))
+        return model.gradient_type(*(d - m for d, m in zip(data, model_statistics(model))))
+
+
+def enumerable(model: RBM) -> bool:
+    """Whether exact computations can handle ``model`` (its smaller layer has at most a million states)."""
+    return min(_layer_states(_check_model(model)).values()) <= MAX_ENUMERATED_STATES and not math.isinf(
+        min(_layer_states(model).values())
+    )

@@ -323,7 +323,7 @@ def check_mae_threshold(mae_threshold_fn: Callable) -> bool:
     pooled = ((predicted - test).abs()[held]).mean().item()
     strict = metrics.mae_threshold(torch.where(scores == 0.5, torch.zeros_like(scores), scores), test)
     all_users = ((predicted - test).abs() * held).sum(1).div(held.sum(1).clamp(min=1)).mean().item()
-    unthresholded = metrics._per_user_mean((scores - test).abs(), held)
+    unthresholded = metrics.per_user_mean((scores - test).abs(), held)
     candidates = [
         (pooled, "this is pooled over all pairs, not averaged per user first.", "Average within each user, then over users (as the seed does)."),
         (strict, "a score of exactly 0.5 is predicted as 0.", "The rule is score >= 0.5 -> liked."),

@@ -27,6 +27,7 @@ import torch
 from .validation import MISSING
 
 __all__ = [
+    "per_user_mean",
     "auc",
     "evaluate_binary",
     "mae",
@@ -114,8 +115,11 @@ def _held_out(test_matrix: torch.Tensor) -> torch.Tensor:
     return held
 
 
-def _per_user_mean(errors: torch.Tensor, held: torch.Tensor) -> float:
-    """Mean error per user over that user's held-out pairs, then the mean over users who have any."""
+def per_user_mean(errors: torch.Tensor, held: torch.Tensor) -> float:
+    """Mean error per user over that user's held-out pairs, then the mean over users who have any.
+
+    Introduced in notebook 05 (per-user averaging).
+    """
     counts = held.sum(1)
     users = counts > 0
     per_user = (errors * held).sum(1)[users] / counts[users]
@@ -136,7 +140,7 @@ def mae_threshold(scores: torch.Tensor, test_matrix: torch.Tensor) -> float:
     _check_same_shape(test_matrix, "test_matrix", scores, "scores")
     held = _held_out(test_matrix)
     predicted = (scores >= 0.5).to(torch.float64)
-    return _per_user_mean((predicted - test_matrix).abs(), held)
+    return per_user_mean((predicted - test_matrix).abs(), held)
 
 
 def mae_sampled(scores: torch.Tensor, test_matrix: torch.Tensor, *, seed: int = 0) -> float:
@@ -153,7 +157,7 @@ def mae_sampled(scores: torch.Tensor, test_matrix: torch.Tensor, *, seed: int = 
     held = _held_out(test_matrix)
     generator = torch.Generator().manual_seed(seed)
     sample = torch.bernoulli(scores, generator=generator)
-    return _per_user_mean((sample - test_matrix).abs(), held)
+    return per_user_mean((sample - test_matrix).abs(), held)
 
 
 def _average_ranks(values: torch.Tensor) -> torch.Tensor:

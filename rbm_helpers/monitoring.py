@@ -29,7 +29,8 @@ import torch.nn.functional as F
 from matplotlib.axes import Axes
 from matplotlib.ticker import NullFormatter
 
-from .model import RBM, split_missing
+from .model import RBM
+from .units import Bernoulli
 from .training import Callback, free_energy_gap, reconstruction_error
 
 __all__ = [
@@ -56,8 +57,13 @@ def conditional_log_probabilities(rbm: RBM, v: torch.Tensor) -> torch.Tensor:
     the row's RBM, so they are neither scored nor conditioned on.
     Introduced in notebook 04 (Loss curves and monitoring).
     """
-    values, observed = split_missing(rbm._visible(v))
-    activation = torch.addmm(rbm.hidden_bias, values, rbm.weight)
+    if type(rbm.visible) is not Bernoulli:
+        raise ValueError(
+            f"the pseudo-log-likelihood here is written for binary visible units; this model has {rbm.visible!r}."
+        )
+    values, observed = rbm.encode(v)
+    with torch.no_grad():
+        activation = rbm.hidden_field(values)
     mask = torch.ones_like(values, dtype=torch.bool) if observed is None else observed.bool()
     rows, units = mask.nonzero(as_tuple=True)
     out = torch.empty(rows.numel(), dtype=rbm.dtype, device=rbm.device)

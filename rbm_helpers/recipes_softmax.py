@@ -243,7 +243,7 @@ def predict_softmax(
         if recipe.conditional:
             if asked is None:
                 raise ValueError("asked is required by a conditional recipe (the pairs it was trained to predict).")
-            probabilities = model.reconstruct(data, _layout(rated_matrix(train_ratings, asked), recipe))
+            probabilities = model.reconstruct(data, condition=_layout(rated_matrix(train_ratings, asked), recipe))
         else:
             probabilities = model.reconstruct(data)
     return probabilities if recipe.rows == "users" else probabilities.transpose(0, 1)

@@ -1,9 +1,13 @@
-"""Training an RBM by mini-batch gradient ascent with CD-k or PCD-k.
+"""Training any RBM of the package: one loop, CD-k or PCD-k, autograd and ``torch.optim``.
 
 ``train`` is the loop every notebook from 03 on uses: shuffled mini-batches
 that cover every row each epoch (the seed article's loop skips the last
-users), a learning rate, momentum and weight decay (the seed has none), and a
-per-epoch history of monitors as a pandas DataFrame.
+users); for each batch the contrastive loss mean F(v_data) - mean F(v_chain)
+(``rbm_helpers.contrastive``), ``loss.backward()`` and one step of a
+``torch.optim`` optimizer (by default SGD with momentum, and weight decay on
+the weights only); and a per-epoch history of monitors as a pandas DataFrame.
+It trains every unit type (binary, softmax, Gaussian) and the conditional
+softmax model alike.
 
 Introduced in notebook 02 (the CD-k update) and used from notebook 03 on.
 """
@@ -11,65 +15,81 @@ from __future__ import annotations
 
 import math
 import time
-from functools import partial
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Union
+from typing import Callable, Iterable, Mapping
 
 import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from .contrastive import Gradients, cd_statistics, pcd_statistics
-from .model import RBM, split_missing
+from .contrastive import cd_loss, pcd_loss
+from .model import RBM, ObservedPattern
 from .validation import check_non_negative, check_positive_int
 
-if TYPE_CHECKING:
-    from .softmax import SoftmaxRBM
+__all__ = ["Callback", "METHODS", "TrainingDivergedError", "free_energy_gap", "reconstruction_error", "train"]
 
-Model = Union[RBM, "SoftmaxRBM"]
-Callback = Callable[[Model, dict], "Mapping[str, float] | None"]
-METHODS = ("cd", "pcd")
+Callback = Callable[[RBM, dict], "Mapping[str, float] | None"]
+METHODS = ("cd", "pcd", "pcd-per-row")
+"""``cd``: CD-k; ``pcd``: Tieleman's persistent fantasy chains; ``pcd-per-row``: one persistent chain per data row."""
+
+DIVERGENCE_LIMIT = 1e4
+"""A parameter larger than this in absolute value means training has diverged."""
 
 
-def reconstruction_error(rbm: Model, inputs: torch.Tensor, targets: torch.Tensor | None = None) -> float:
+class TrainingDivergedError(ValueError):
+    """Training produced non-finite or exploding parameters (a learning rate too large, most often).
+
+    Introduced in notebook 03 (training on MovieLens).
+    """
+
+
+def reconstruction_error(
+    rbm: RBM, inputs: torch.Tensor, targets: torch.Tensor | None = None, *, condition: torch.Tensor | None = None
+) -> float:
     """Mean |target - reconstruction| over the observed (not -1) entries of ``targets``.
 
-    The reconstruction is the mean-field one, ``rbm.reconstruct(inputs)``:
-    a deterministic stand-in for the seed article's one-sample "loss"
-    (probabilities in place of samples, one up-down pass), not its expectation. ``targets`` defaults to
+    The reconstruction is the mean-field one (the expected value of each unit
+    given h = p(h | inputs)): a deterministic stand-in for the seed article's
+    one-sample "loss", not its expectation. ``targets`` defaults to
     ``inputs`` (how well the model reproduces its own input); pass held-out
-    ratings of the same users to measure prediction instead. For a
-    ``SoftmaxRBM`` (notebook 06) the reconstruction is the expected category,
-    which for K = 2 gives the same number as a binary RBM.
+    ratings of the same users to measure prediction instead. For softmax units
+    (notebook 06) the reconstruction is the expected category, which for K = 2
+    gives the same number as a binary RBM; for K = 5 the error is in stars.
     Introduced in notebook 03 (loss curves).
     """
-    if not isinstance(rbm, RBM):
-        return rbm._reconstruction_error(inputs, targets)
-    targets = inputs if targets is None else targets
-    prediction = rbm.reconstruct(inputs)
-    targets = rbm._visible(targets, "targets")
-    if targets.shape != prediction.shape:
-        raise ValueError(f"targets must have the shape of inputs {tuple(prediction.shape)}; got {tuple(targets.shape)}.")
-    values, observed = split_missing(targets)
-    return _mean_absolute_error(values, observed, prediction)
+    values, observed = rbm.encode(inputs, "inputs")
+    condition = rbm.check_condition(condition, values)
+    target_values, target_observed = (values, observed) if targets is None else rbm.encode(targets, "targets")
+    if target_values.shape != values.shape:
+        raise ValueError(
+            f"targets must have the shape of inputs {(values.shape[0], rbm.n_visible)}; got {tuple(targets.shape)}."
+        )
+    return _encoded_error(rbm, values, observed, target_values, target_observed, condition)
 
 
-def _mean_absolute_error(values: torch.Tensor, observed: torch.Tensor | None, prediction: torch.Tensor) -> float:
-    """Mean |values - prediction| over the observed entries of zero-filled ``values``."""
-    error = (values - prediction).abs()
-    if observed is None:
-        return error.mean().item()
-    count = observed.sum().item()
-    return (error * observed).sum().item() / count if count else math.nan
+@torch.no_grad()
+def _encoded_error(
+    rbm: RBM,
+    values: torch.Tensor,
+    observed: torch.Tensor | None,
+    targets: torch.Tensor,
+    target_observed: torch.Tensor | None,
+    condition: torch.Tensor | None = None,
+) -> float:
+    """``reconstruction_error`` on already encoded rows: the per-epoch monitor of ``train``."""
+    visible = rbm.visible
+    p_h = rbm.hidden.mean(rbm.hidden_field(values, pattern=ObservedPattern.of(observed), condition=condition))
+    field = rbm.visible_field(p_h).view(values.shape[0], visible.n, visible.width)
+    truth = visible.unit_values(targets)
+    if target_observed is not None:
+        units = visible.observed_units(target_observed)
+        if not bool(units.any()):
+            raise ValueError("targets has no observed entries (every one is -1): there is nothing to score.")
+        field, truth = field[units], truth[units]
+    prediction = visible.expected_value(visible.mean(field.reshape(-1)))
+    return (truth.to(prediction.dtype).reshape(-1) - prediction.reshape(-1)).abs().mean().item()
 
 
-def _train_error(rbm: Model, data: torch.Tensor, values: torch.Tensor, observed: torch.Tensor | None) -> float:
-    """``reconstruction_error(rbm, data)`` without checking the already-checked training data again."""
-    if isinstance(rbm, RBM):
-        return _mean_absolute_error(values, observed, rbm._reconstruct(values))
-    return reconstruction_error(rbm, data)
-
-
-def free_energy_gap(rbm: Model, train_rows: torch.Tensor, held_out_rows: torch.Tensor) -> float:
+def free_energy_gap(rbm: RBM, train_rows: torch.Tensor, held_out_rows: torch.Tensor) -> float:
     """Mean free energy of held-out rows minus that of training rows.
 
     Near zero while the model generalises; growing when it starts to prefer
@@ -77,7 +97,8 @@ def free_energy_gap(rbm: Model, train_rows: torch.Tensor, held_out_rows: torch.T
     watch. Both sets must be rows of the same kind (e.g. different users).
     Introduced in notebook 04 (monitoring).
     """
-    return (rbm.free_energy(held_out_rows).mean() - rbm.free_energy(train_rows).mean()).item()
+    with torch.no_grad():
+        return (rbm.free_energy(held_out_rows).mean() - rbm.free_energy(train_rows).mean()).item()
 
 
 def _split_held_out(held_out: object) -> tuple[torch.Tensor | None, torch.Tensor | None, bool]:
@@ -91,19 +112,44 @@ def _split_held_out(held_out: object) -> tuple[torch.Tensor | None, torch.Tensor
     return held_out, held_out, True
 
 
-def _hooks(rbm: Model) -> tuple[Callable, Callable, Callable]:
-    """What ``train`` needs from a model: ``(split_missing, cd_statistics, pcd_statistics)``.
+def _check_settings(epochs: int, batch_size: int, k: int, learning_rate: float, momentum: float, weight_decay: float, method: str) -> None:
+    check_positive_int(epochs, "epochs", minimum=0)
+    check_positive_int(batch_size, "batch_size")
+    check_positive_int(k, "k")
+    check_non_negative(learning_rate, "learning_rate")
+    check_non_negative(weight_decay, "weight_decay")
+    if not 0 <= check_non_negative(momentum, "momentum") < 1:
+        raise ValueError(f"momentum must be in [0, 1); got {momentum!r}.")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}; got {method!r}.")
 
-    The binary RBM's come from ``model`` and ``contrastive``; a SoftmaxRBM
-    (notebook 06) brings methods with the same signatures, minus the model.
+
+def default_optimizer(
+    rbm: RBM, learning_rate: float, momentum: float, weight_decay: float, learning_rates: Mapping[str, float] | None = None
+) -> torch.optim.Optimizer:
+    """The series' recipe as a ``torch.optim.SGD``: momentum, and weight decay on the weights only.
+
+    Each step is ``velocity <- momentum * velocity + gradient + weight_decay * weight``,
+    ``parameter <- parameter - learning_rate * velocity`` (on the loss, so
+    the likelihood climbs). Introduced in notebook 02 (the CD-k update).
     """
-    if isinstance(rbm, RBM):
-        return split_missing, partial(cd_statistics, rbm), partial(pcd_statistics, rbm)
-    return rbm._split_missing, rbm._cd_statistics, rbm._pcd_statistics
+    groups = rbm.parameter_groups(weight_decay, dict(learning_rates or {}))
+    return torch.optim.SGD(groups, lr=learning_rate, momentum=momentum)
+
+
+def _check_diverged(rbm: RBM, epoch: int, learning_rate: float) -> None:
+    for name, parameter in rbm.named_parameters():
+        largest = parameter.detach().abs().max().item()
+        if not math.isfinite(largest) or largest > DIVERGENCE_LIMIT:
+            what = "non-finite values (NaN or inf)" if not math.isfinite(largest) else f"|values| up to {largest:.3g}"
+            raise TrainingDivergedError(
+                f"training diverged in epoch {epoch}: {name} reached {what} with learning_rate={learning_rate:g}. "
+                "Lower the learning rate (try 10 times smaller) or standardise the data."
+            )
 
 
 def train(
-    rbm: Model,
+    rbm: RBM,
     data: torch.Tensor,
     *,
     epochs: int = 10,
@@ -118,123 +164,153 @@ def train(
     callbacks: Iterable[Callback] = (),
     progress: bool = True,
     monitor: bool = True,
+    optimizer: torch.optim.Optimizer | None = None,
+    learning_rates: Mapping[str, float] | None = None,
+    condition: torch.Tensor | None = None,
+    n_chains: int | None = None,
 ) -> pd.DataFrame:
     """Train ``rbm`` on the rows of ``data`` in place; return one history row per epoch.
 
     Each epoch shuffles the rows and visits every one of them once, in
-    mini-batches of ``batch_size`` (the last one may be smaller). Each update is
+    mini-batches of ``batch_size`` (the last one may be smaller). For each
+    batch the contrastive loss is differentiated by autograd and ``optimizer``
+    takes a step; by default SGD with ``learning_rate``, ``momentum`` and
+    ``weight_decay`` (on the weights only), i.e.
 
-        velocity <- momentum * velocity + (gradient - weight_decay * weight)
-        parameter <- parameter + learning_rate * velocity
+        velocity <- momentum * velocity + (-gradient + weight_decay * weight)
+        parameter <- parameter - learning_rate * velocity,
 
-    with the gradient from CD-k (``method="cd"``) or PCD-k (``"pcd"``; one
-    persistent chain per row when rows have missing units, since each user's
-    RBM holds different movies, else ``batch_size`` shared fantasy chains).
-    Weight decay applies to the weights only.
+    with ``learning_rates`` giving some parameters a rate of their own. Pass
+    any ``torch.optim`` optimizer over ``rbm.parameters()`` instead.
+    ``method``: ``"cd"`` (CD-k), ``"pcd"`` (Tieleman's persistent fantasy
+    chains, ``n_chains`` of them, default ``batch_size``; every unit must be
+    observed) or ``"pcd-per-row"`` (one persistent chain per data row,
+    advanced when its row is in a batch: what rows with missing units allow).
 
     The history has the columns ``epoch``, ``train_error`` (see
-    ``reconstruction_error``), ``held_out_error`` and ``free_energy_gap``
-    (NaN without ``held_out``; the gap needs held-out *rows*, not a pair) and
-    ``seconds`` (training time of the epoch, without the monitors).
-    ``monitor=False`` skips ``train_error`` (NaN), whose full pass over the
-    data costs about a third of a CD-1 epoch; benchmarks use it.
-    ``held_out`` is a tensor of rows, or a pair ``(inputs, targets)`` that
-    scores the reconstruction of ``inputs`` against ``targets``.
-    Each callback is called as ``callback(rbm, record)`` after every epoch and
-    may return a mapping of extra columns. ``seed`` fixes shuffling and
-    sampling: the same model seed and ``seed`` give the same history.
-    ``rbm`` may also be a ``SoftmaxRBM``; ``data`` then holds rating
-    categories (-1 unrated), and the update is the same.
-    Introduced in notebook 02 and used from notebook 03 on; for softmax units in notebook 06.
+    ``reconstruction_error``; NaN with ``monitor=False``, which saves a pass
+    over the data), ``held_out_error`` and ``free_energy_gap`` (NaN without
+    ``held_out``; the gap needs held-out *rows*, not a pair) and ``seconds``
+    (training time of the epoch, without the monitors). ``held_out`` is a
+    tensor of rows, or a pair ``(inputs, targets)`` that scores the
+    reconstruction of ``inputs`` against ``targets``. Each callback is called
+    as ``callback(rbm, record)`` after every epoch and may return a mapping of
+    extra columns. ``seed`` fixes shuffling and sampling. ``condition`` is the
+    extra input of a conditional model, one row per data row. Training stops
+    with ``TrainingDivergedError`` if a parameter becomes non-finite or
+    explodes. Introduced in notebook 02 and used from notebook 03 on.
     """
-    data = rbm._visible(data, "data")
-    check_positive_int(epochs, "epochs", minimum=0)
-    check_positive_int(batch_size, "batch_size")
-    check_positive_int(k, "k")
-    learning_rate = check_non_negative(learning_rate, "learning_rate")
-    weight_decay = check_non_negative(weight_decay, "weight_decay")
-    momentum = check_non_negative(momentum, "momentum")
-    if momentum >= 1:
-        raise ValueError(f"momentum must be in [0, 1); got {momentum!r}.")
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}; got {method!r}.")
+    if not isinstance(rbm, RBM):
+        raise ValueError(f"rbm must be an rbm_helpers RBM (RBM, SoftmaxRBM, ...); got {type(rbm).__name__}.")
+    values, observed = rbm.encode(data, "data")
+    condition = rbm.check_condition(condition, values)
+    _check_settings(epochs, batch_size, k, learning_rate, momentum, weight_decay, method)
+    if observed is not None and not bool(observed.any()):
+        raise ValueError("data has no observed entries (every value is -1): there is nothing to train on.")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise ValueError(f"seed must be an integer or None; got {seed!r}.")
+    if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+        raise ValueError(f"optimizer must be a torch.optim.Optimizer over rbm.parameters(); got {type(optimizer).__name__}.")
     held_inputs, held_targets, held_rows = _split_held_out(held_out)
     if held_inputs is not None:
-        held_inputs = rbm._visible(held_inputs, "held_out")
-        held_targets = rbm._visible(held_targets, "held_out")
+        held_inputs = rbm.visible.check(held_inputs, "held_out")
+        held_targets = rbm.visible.check(held_targets, "held_out")
         if held_inputs.shape != held_targets.shape:
             raise ValueError(
                 f"held_out inputs and targets must have the same shape; got "
                 f"{tuple(held_inputs.shape)} and {tuple(held_targets.shape)}."
             )
     callbacks = list(callbacks)
+    optimizer = optimizer or default_optimizer(rbm, learning_rate, momentum, weight_decay, learning_rates)
+    shuffler = torch.Generator().manual_seed(seed) if seed is not None else None
+    sampler = torch.Generator(device=rbm.device).manual_seed(seed + 1) if seed is not None else rbm.generator
+    chains = _initial_chains(values, observed, method, n_chains or batch_size, shuffler)
 
-    if seed is not None:
-        shuffler = torch.Generator().manual_seed(seed)
-        sampler = torch.Generator(device=rbm.device).manual_seed(seed + 1)
-    else:
-        shuffler, sampler = None, rbm.generator
-    split, cd, pcd = _hooks(rbm)
-    values, observed = split(data)
-    n_rows = values.shape[0]
-    chains, chain_observed, per_row_chains = None, None, observed is not None
-    if method == "pcd":
-        if per_row_chains:
-            chains, chain_observed = values.clone(), observed
-        else:
-            start = torch.randperm(n_rows, generator=shuffler)[: min(batch_size, n_rows)]
-            chains = values[start.to(values.device)].clone()
-
-    parameters = (rbm.weight, rbm.visible_bias, rbm.hidden_bias)
-    velocity = [torch.zeros_like(p) for p in parameters]
     history: list[dict] = []
     bar = tqdm(range(1, epochs + 1), desc="epochs", unit="epoch", disable=not progress, leave=False)
-    with torch.no_grad():
-        for epoch in bar:
-            started = time.perf_counter()
-            order = torch.randperm(n_rows, generator=shuffler).to(values.device)
-            for first in range(0, n_rows, batch_size):
-                rows = order[first : first + batch_size]
-                batch = values[rows]
-                mask = observed[rows] if observed is not None else None
-                if method == "cd":
-                    gradients = cd(batch, mask, k, sampler)
-                elif per_row_chains:
-                    gradients, chains[rows] = pcd(batch, chains[rows], chain_observed[rows], k, sampler)
-                else:
-                    gradients, chains = pcd(batch, chains, None, k, sampler)
-                _apply(parameters, velocity, gradients, learning_rate, momentum, weight_decay)
-            if rbm.device.type == "cuda":
-                torch.cuda.synchronize(rbm.device)
-            seconds = time.perf_counter() - started
-            train_error = _train_error(rbm, data, values, observed) if monitor else math.nan
-            record = {"epoch": epoch, "train_error": train_error, "seconds": seconds}
-            record["held_out_error"] = (
-                reconstruction_error(rbm, held_inputs, held_targets) if held_inputs is not None else math.nan
-            )
-            record["free_energy_gap"] = free_energy_gap(rbm, data, held_inputs) if held_rows else math.nan
-            for callback in callbacks:
-                extra = callback(rbm, record)
-                if extra:
-                    record.update(extra)
-            history.append(record)
-            bar.set_postfix(train_error=f"{record['train_error']:.4f}")
+    for epoch in bar:
+        with rbm.differentiable():
+            seconds = _train_epoch(rbm, values, observed, condition, chains, optimizer, method, k, batch_size, shuffler, sampler)
+        _check_diverged(rbm, epoch, learning_rate)
+        record = {
+            "epoch": epoch,
+            "train_error": _encoded_error(rbm, values, observed, values, observed, condition) if monitor else math.nan,
+            "seconds": seconds,
+            "held_out_error": reconstruction_error(rbm, held_inputs, held_targets) if held_inputs is not None else math.nan,
+            "free_energy_gap": free_energy_gap(rbm, data, held_inputs) if held_rows else math.nan,
+        }
+        for callback in callbacks:
+            extra = callback(rbm, record)
+            if extra is not None and not isinstance(extra, Mapping):
+                raise ValueError(
+                    f"a callback must return None or a mapping of extra columns (e.g. {{'auc': 0.7}}); "
+                    f"{getattr(callback, '__name__', callback)!r} returned {type(extra).__name__}."
+                )
+            record.update(extra or {})
+        history.append(record)
+        bar.set_postfix(train_error=f"{record['train_error']:.4f}")
     columns = ["epoch", "train_error", "held_out_error", "free_energy_gap", "seconds"]
     frame = pd.DataFrame(history, columns=columns + [c for c in (history[0] if history else {}) if c not in columns])
     return frame.set_index("epoch")
 
 
-def _apply(
-    parameters: tuple[torch.Tensor, ...],
-    velocity: list[torch.Tensor],
-    gradients: Gradients,
-    learning_rate: float,
-    momentum: float,
-    weight_decay: float,
-) -> None:
-    """One momentum step of gradient ascent, in place; weight decay on the weights only."""
-    for index, (parameter, speed, gradient) in enumerate(zip(parameters, velocity, gradients)):
-        speed.mul_(momentum).add_(gradient)
-        if index == 0 and weight_decay:
-            speed.add_(parameter, alpha=-weight_decay)
-        parameter.add_(speed, alpha=learning_rate)
+def _train_epoch(
+    rbm: RBM,
+    values: torch.Tensor,
+    observed: torch.Tensor | None,
+    condition: torch.Tensor | None,
+    chains: torch.Tensor | None,
+    optimizer: torch.optim.Optimizer,
+    method: str,
+    k: int,
+    batch_size: int,
+    shuffler: torch.Generator | None,
+    sampler: torch.Generator | None,
+) -> float:
+    """One pass over the rows in shuffled mini-batches, one optimizer step per batch; returns its seconds.
+
+    ``chains`` (PCD) are advanced in place.
+    """
+    started = time.perf_counter()
+    n_rows = values.shape[0]
+    order = torch.randperm(n_rows, generator=shuffler).to(values.device)
+    for first in range(0, n_rows, batch_size):
+        rows = order[first : first + batch_size]
+        batch = values[rows]
+        pattern = ObservedPattern.of(observed[rows]) if observed is not None else None
+        batch_condition = condition[rows] if condition is not None else None
+        if method == "cd":
+            loss = cd_loss(rbm, batch, k, pattern=pattern, condition=batch_condition, generator=sampler)
+        elif method == "pcd-per-row":
+            loss, advanced = pcd_loss(
+                rbm, batch, chains[rows], k, pattern=pattern, chain_pattern=pattern,
+                condition=batch_condition, chain_condition=batch_condition, generator=sampler,
+            )
+            chains[rows] = advanced
+        else:
+            loss, advanced = pcd_loss(rbm, batch, chains, k, pattern=pattern, generator=sampler)
+            chains.copy_(advanced)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+    if rbm.device.type == "cuda":
+        torch.cuda.synchronize(rbm.device)
+    return time.perf_counter() - started
+
+
+def _initial_chains(
+    values: torch.Tensor, observed: torch.Tensor | None, method: str, n_chains: int, shuffler: torch.Generator | None
+) -> torch.Tensor | None:
+    """The persistent chains PCD starts from: copies of data rows (one per row, or ``n_chains`` random ones)."""
+    if method == "cd":
+        return None
+    if method == "pcd-per-row":
+        return values.clone()
+    if observed is not None:
+        raise ValueError(
+            "method='pcd' runs fantasy chains over every visible unit, but data has missing units (-1): each row "
+            "is its own RBM. Use method='pcd-per-row' (one persistent chain per row) or method='cd'."
+        )
+    check_positive_int(n_chains, "n_chains")
+    start = torch.randperm(values.shape[0], generator=shuffler)[: min(n_chains, values.shape[0])]
+    return values[start.to(values.device)].clone()

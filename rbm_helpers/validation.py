@@ -95,3 +95,77 @@ def check_non_negative(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or value == float("inf"):
         raise ValueError(f"{name} must be a finite number >= 0; got {value!r}.")
     return float(value)
+
+
+def check_categories(
+    x: torch.Tensor,
+    name: str,
+    n_items: int,
+    n_categories: int,
+    *,
+    allow_missing: bool = True,
+) -> torch.Tensor:
+    """Check that ``x`` is a batch of rating categories and return it as a 2-D integer tensor.
+
+    ``x`` must be a tensor of shape ``(batch, n_items)`` (or one row
+    ``(n_items,)``) with whole numbers 0..n_categories-1, and -1 for an
+    unrated movie when ``allow_missing``; no NaN, at least one row.
+    Raises ``ValueError`` naming ``name``, what was expected and what was given.
+    Introduced in notebook 06 (Softmax units).
+    """
+    expected = f"categories 0..{n_categories - 1}" + (" (or -1 for unrated)" if allow_missing else "")
+    if not isinstance(x, torch.Tensor) or x.dtype == torch.bool or x.is_complex():
+        given = type(x).__name__ if not isinstance(x, torch.Tensor) else f"dtype {x.dtype}"
+        raise ValueError(
+            f"{name} must be a torch.Tensor of {expected}, shape (batch, {n_items}); got {given}. "
+            f"Convert with torch.as_tensor({name}, dtype=torch.long)."
+        )
+    if x.dim() == 1:
+        x = x.unsqueeze(0)
+    if x.dim() != 2 or x.shape[1] != n_items:
+        hint = ""
+        if x.dim() == 3 and x.shape[1:] == (n_items, n_categories):
+            hint = f" This looks one-hot; pass categories instead: {name}.argmax(-1), with -1 where a row is all zero."
+        raise ValueError(
+            f"{name} must have shape (batch, {n_items}): one row per user, one column per movie, "
+            f"each entry one of {expected}; got shape {tuple(x.shape)}.{hint}"
+        )
+    if x.shape[0] == 0:
+        raise ValueError(f"{name} is an empty batch (shape {tuple(x.shape)}); pass at least one row.")
+    if x.is_floating_point():
+        if torch.isnan(x).any():
+            raise ValueError(f"{name} contains NaN; mark an unrated movie with -1 (MISSING), not NaN.")
+        if not bool((x == x.round()).all()):
+            raise ValueError(
+                f"{name} must hold whole numbers ({expected}); got non-integer values. "
+                "Did you pass probabilities? Take the most likely category with .argmax(-1)."
+            )
+    allowed = (x >= 0) & (x < n_categories)
+    if allow_missing:
+        allowed |= x == MISSING
+    if not bool(allowed.all()):
+        if not allow_missing and (x == MISSING).any():
+            hint = " This function needs every movie rated; -1 (unrated) is not allowed here."
+        elif x.max().item() >= n_categories:
+            hint = f" Did you pass raw ratings? Use categories_from_ratings(ratings, n_categories={n_categories})."
+        else:
+            hint = ""
+        raise ValueError(f"{name} must hold {expected}; got values in [{x.min().item():g}, {x.max().item():g}].{hint}")
+    return x.long()
+
+
+def check_hidden(h: object, name: str, n_hidden: int, *, allow_probabilities: bool = False) -> torch.Tensor:
+    """Check a batch of hidden states (0/1), or of hidden probabilities in [0, 1] when ``allow_probabilities``.
+
+    Probabilities stand in for a sample in mean-field use (``reconstruct``).
+    Introduced in notebook 02 (building the RBM).
+    """
+    if allow_probabilities and isinstance(h, torch.Tensor) and h.is_floating_point() and h.dim() in (1, 2):
+        h2 = h.unsqueeze(0) if h.dim() == 1 else h
+        if h2.shape[-1] == n_hidden and h2.shape[0] > 0 and not torch.isnan(h2).any():
+            if not bool(((h2 >= 0) & (h2 <= 1)).all()):
+                raise ValueError(
+                    f"{name} must hold hidden states or probabilities in [0, 1]; got {_describe_values(h2)}."
+                )
+            return h2
+    return check_units(h, name, n_hidden, layer="hidden")

@@ -110,9 +110,9 @@ def test_model_statistics_agree_whichever_layer_is_enumerated(shape):
 
 def test_all_states_order_and_size_limit():
     assert exact.all_states(3).tolist()[:3] == [[0, 0, 0], [0, 0, 1], [0, 1, 0]]
-    with pytest.raises(ValueError, match="at most 20 units"):
+    with pytest.raises(ValueError, match="enumerate 21 binary units, which has 2,097,152 states"):
         exact.all_states(21)
-    with pytest.raises(ValueError, match="n_visible=30, n_hidden=25"):
+    with pytest.raises(ValueError, match="n_visible=30 Bernoulli units, n_hidden=25"):
         exact.log_partition(RBM(30, 25))
     # 500 visible units but only 3 hidden: the hidden layer is enumerated, so this is exact and fine.
     assert torch.isfinite(exact.log_partition(RBM(500, 3, seed=0)))

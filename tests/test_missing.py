@@ -59,7 +59,7 @@ def test_training_never_moves_parameters_of_units_missing_in_every_row():
     v, _ = with_missing()
     data = v.clone()
     data[:, 1] = -1  # movie 1 is unrated by everyone
-    for method in ("cd", "pcd"):
+    for method in ("cd", "pcd-per-row"):
         rbm = tiny_rbm()
         before_w, before_b = rbm.weight[1].clone(), rbm.visible_bias[1].clone()
         train(rbm, data, epochs=5, batch_size=1, method=method, progress=False, seed=0)
@@ -107,14 +107,14 @@ def test_gibbs_with_missing_units_samples_the_smaller_rbm_exactly():
 
 def test_sparse_products_over_observed_entries_match_the_dense_ones():
     """The training loop's CSR product over observed entries gives p(h|v) of the zero-filled rows."""
-    from rbm_helpers.model import ObservedPattern
+    from rbm_helpers.sparse import ObservedPattern
 
     rbm = tiny_rbm()
     generator = torch.Generator().manual_seed(0)
     observed = torch.rand(50, 6, generator=generator) < 0.4
     values = (torch.rand(50, 6, generator=generator) < 0.5).double() * observed
     pattern = ObservedPattern.of(observed)
-    torch.testing.assert_close(rbm._hidden_probabilities(values, pattern), rbm._hidden_probabilities(values))
+    torch.testing.assert_close(rbm.hidden_field(values, pattern=pattern), rbm.hidden_field(values))
     entries = pattern.entries(values)
     assert entries.shape == (int(observed.sum()),)
     torch.testing.assert_close(pattern.dense(entries), values)

@@ -72,7 +72,7 @@ def test_the_conditional_recipe_sees_the_asked_pairs_and_the_others_refuse_them(
     recipe = small(CONDITIONAL_K5)
     model, _ = fit_softmax(train, recipe, seed=0, asked=asked)
     p = predict_softmax(model, train, recipe, asked=asked)
-    torch.testing.assert_close(p.transpose(0, 1), model.reconstruct(categories_from_ratings(train, 5).T, r.T))
+    torch.testing.assert_close(p.transpose(0, 1), model.reconstruct(categories_from_ratings(train, 5).T, condition=r.T))
     with pytest.raises(ValueError, match="asked is required by a conditional recipe"):
         fit_softmax(train, recipe, seed=0)
     with pytest.raises(ValueError, match="asked is only used by a conditional recipe"):

@@ -27,5 +27,5 @@ def test_loading_something_else_says_what_is_wrong(tmp_path):
     with pytest.raises(ValueError, match="is not a file written by RBM.save"):
         RBM.load(tmp_path / "junk.pt")
     torch.save({"weight": torch.zeros(2, 2)}, tmp_path / "other.pt")
-    with pytest.raises(ValueError, match="no 'rbm_helpers.RBM/1' marker"):
+    with pytest.raises(ValueError, match="no 'rbm_helpers/2:RBM' marker"):
         RBM.load(tmp_path / "other.pt")

@@ -17,15 +17,9 @@ import numpy as np
 import pytest
 import torch
 
-from rbm_helpers import RBM, reconstruction_error, train
+from rbm_helpers import RBM, cd_gradient, pcd_gradient, reconstruction_error, train
 from rbm_helpers import softmax_exact as exact
-from rbm_helpers.softmax import (
-    SoftmaxRBM,
-    categories_from_ratings,
-    cd_gradient,
-    expected_category,
-    pcd_gradient,
-)
+from rbm_helpers.softmax import SoftmaxRBM, categories_from_ratings, expected_category
 
 TOL = 1e-6  # float64 throughout; the sums below have at most a few thousand terms
 DELTA = 1e-6  # failure probability of each statistical bound
@@ -360,7 +354,7 @@ def test_unrated_movies_stay_unrated_and_get_zero_gradient():
     assert (gradient.weight[1] == 0).all() and (gradient.visible_bias[1] == 0).all()
     assert torch.equal(chains == -1, v == -1)
     assert torch.equal(model.gibbs(v, 5, generator=g) == -1, v == -1)
-    for method in ("cd", "pcd"):
+    for method in ("cd", "pcd-per-row"):
         before = model.weight[1].clone(), model.visible_bias[1].clone()
         train(model, v, epochs=2, batch_size=16, learning_rate=0.5, momentum=0.5, method=method, seed=0, progress=False)
         assert torch.equal(model.weight[1], before[0]) and torch.equal(model.visible_bias[1], before[1])
@@ -472,7 +466,7 @@ def test_bad_input_raises_a_value_error_naming_the_argument(call, message):
 
 
 def test_exact_computations_refuse_models_too_large_to_enumerate():
-    with pytest.raises(ValueError, match="n_items=30, n_categories=5, n_hidden=30"):
+    with pytest.raises(ValueError, match="n_visible=30 Softmax units, n_hidden=30"):
         exact.log_partition(SoftmaxRBM(30, 5, 30))
     # 100 movies but only 3 hidden units: the hidden layer is enumerated, so this is exact and fine
     assert torch.isfinite(exact.log_partition(SoftmaxRBM(100, 5, 3, seed=0)))

@@ -18,7 +18,8 @@ import torch
 
 from rbm_helpers import SoftmaxRBM, train
 from rbm_helpers import softmax_exact as exact
-from rbm_helpers.softmax_conditional import ConditionalSoftmaxRBM, cd_gradient, train_conditional
+from rbm_helpers import cd_gradient
+from rbm_helpers.softmax_conditional import ConditionalSoftmaxRBM, train_conditional
 
 TOL = 1e-6
 DELTA = 1e-6
@@ -89,12 +90,12 @@ def test_energy_and_free_energy_match_the_definition():
     v, r = torch.tensor(ROWS), torch.tensor(RATED)
     h = torch.tensor(H[[1, 6, 7, 3]])
     expected = [energy(W, b, c, U, D, row, hh, rr) for row, hh, rr in zip(ROWS, H[[1, 6, 7, 3]], RATED)]
-    np.testing.assert_allclose(model.energy(v, h, r).numpy(), expected, atol=TOL, rtol=0)
+    np.testing.assert_allclose(model.energy(v, h, condition=r).numpy(), expected, atol=TOL, rtol=0)
     free = [-logsumexp(np.array([-energy(W, b, c, U, D, row, hh, rr) for hh in H])) for row, rr in zip(ROWS, RATED)]
-    np.testing.assert_allclose(model.free_energy(v, r).numpy(), free, atol=TOL, rtol=0)
+    np.testing.assert_allclose(model.free_energy(v, condition=r).numpy(), free, atol=TOL, rtol=0)
     # by default r is just the rated movies of v
     default = [tuple(int(k >= 0) for k in row) for row in ROWS]
-    torch.testing.assert_close(model.free_energy(v), model.free_energy(v, torch.tensor(default)), atol=TOL, rtol=0)
+    torch.testing.assert_close(model.free_energy(v), model.free_energy(v, condition=torch.tensor(default)), atol=TOL, rtol=0)
 
 
 def test_for_a_fixed_r_it_is_a_softmax_rbm_with_weight_w_plus_u_and_hidden_bias_c_plus_rd():
@@ -105,17 +106,17 @@ def test_for_a_fixed_r_it_is_a_softmax_rbm_with_weight_w_plus_u_and_hidden_bias_
     h = (torch.rand(6, 3, generator=g) < 0.5).double()
     for row in range(6):
         plain, one = equivalent_plain_model(model, r[row]), slice(row, row + 1)
-        torch.testing.assert_close(model.energy(v[one], h[one], r[one]), plain.energy(v[one], h[one]), atol=TOL, rtol=0)
-        torch.testing.assert_close(model.hidden_probabilities(v[one], r[one]), plain.hidden_probabilities(v[one]), atol=TOL, rtol=0)
-        torch.testing.assert_close(model.reconstruct(v[one], r[one]), plain.reconstruct(v[one]), atol=TOL, rtol=0)
-        torch.testing.assert_close(model.exact_conditional(v[one], r[one]), plain.exact_conditional(v[one]), atol=TOL, rtol=0)
+        torch.testing.assert_close(model.energy(v[one], h[one], condition=r[one]), plain.energy(v[one], h[one]), atol=TOL, rtol=0)
+        torch.testing.assert_close(model.hidden_probabilities(v[one], condition=r[one]), plain.hidden_probabilities(v[one]), atol=TOL, rtol=0)
+        torch.testing.assert_close(model.reconstruct(v[one], condition=r[one]), plain.reconstruct(v[one]), atol=TOL, rtol=0)
+        torch.testing.assert_close(model.exact_conditional(v[one], condition=r[one]), plain.exact_conditional(v[one]), atol=TOL, rtol=0)
         items = torch.tensor([0, 3, 1])
         users = torch.zeros(3, dtype=torch.long)
         torch.testing.assert_close(
-            model.predict(v[one], users, items, rated=r[one], method="exact"), plain.predict(v[one], users, items, method="exact"),
+            model.predict(v[one], users, items, condition=r[one], method="exact"), plain.predict(v[one], users, items, method="exact"),
             atol=TOL, rtol=0,
         )
-        same = model.gibbs(v[one].repeat(50, 1), 3, rated=r[one].repeat(50, 1), generator=torch.Generator().manual_seed(row))
+        same = model.gibbs(v[one].repeat(50, 1), 3, condition=r[one].repeat(50, 1), generator=torch.Generator().manual_seed(row))
         assert torch.equal(same, plain.gibbs(v[one].repeat(50, 1), 3, generator=torch.Generator().manual_seed(row)))
     torch.testing.assert_close(model.visible_probabilities(h), equivalent_plain_model(model, r[0]).visible_probabilities(h))
 
@@ -125,7 +126,7 @@ def test_exact_conditional_matches_brute_force_with_the_asked_movie_in_r():
     model = tiny_model(n_items=3, n_categories=3, n_hidden=4, seed=3, scale=1.5)
     W, b, c, U, D = parameters(model)
     H = hidden_states(model.n_hidden)
-    result = model.exact_conditional(torch.tensor(ROWS), torch.tensor(RATED)).numpy()
+    result = model.exact_conditional(torch.tensor(ROWS), condition=torch.tensor(RATED)).numpy()
     for row, rr, got in zip(ROWS, RATED, result):
         for q in range(3):
             log_weights = []
@@ -143,7 +144,7 @@ def test_an_untrained_model_predicts_as_the_softmax_rbm_with_the_same_seed():
     plain = SoftmaxRBM(7, 5, 4, seed=3, init_std=0.5)
     model = ConditionalSoftmaxRBM(7, 5, 4, seed=3, init_std=0.5)
     assert torch.equal(model.weight, plain.weight)
-    torch.testing.assert_close(model.reconstruct(v, torch.ones(5, 7)), plain.reconstruct(v))
+    torch.testing.assert_close(model.reconstruct(v, condition=torch.ones(5, 7)), plain.reconstruct(v))
 
 
 # ---------------------------------------------------------------------- gradients and training
@@ -173,12 +174,12 @@ def test_cd_gradient_approaches_the_exact_gradient_of_log_p_v_given_r():
     n = 30000
     rows = torch.tensor(patterns).repeat(n // 3, 1)
     rated = torch.tensor(pattern_r).repeat(n // 3, 1)
-    estimate = cd_gradient(model, rows, 25, rated=rated, generator=torch.Generator().manual_seed(0))
+    estimate = cd_gradient(model, rows, 25, condition=rated, generator=torch.Generator().manual_seed(0))
     tolerance = hoeffding(n, 27 + 9 + 3 + 9 + 9)  # only the negative phase is sampled
     scale = {"tied_weight": model.n_items}  # a sum over the movies of weight-sized statistics
     for name, leaf, got in zip(names, leaves, estimate):
         assert (got - leaf.grad).abs().max().item() < scale.get(name, 1) * tolerance, name
-    biased = cd_gradient(model, rows, 1, rated=rated, generator=torch.Generator().manual_seed(1))
+    biased = cd_gradient(model, rows, 1, condition=rated, generator=torch.Generator().manual_seed(1))
     assert max((g - leaf.grad).abs().max().item() for g, leaf in zip(biased, leaves)) > 2 * tolerance  # CD-1 is biased
 
 
@@ -196,7 +197,7 @@ def test_training_raises_the_exact_log_likelihood_and_is_reproducible():
         after = exact.log_likelihood(equivalent_plain_model(model, torch.ones(4)), data).mean().item()
         runs.append((history.drop(columns="seconds"), [p.clone() for p in model.parameters()]))
     assert best - before > 0.3 and after - before > 0.6 * (best - before)
-    assert list(history.columns) == ["train_error", "seconds"] and history["train_error"].iloc[-1] < history["train_error"].iloc[0]
+    assert list(history.columns) == ["train_error", "held_out_error", "free_energy_gap", "seconds"] and history["train_error"].iloc[-1] < history["train_error"].iloc[0]
     assert model.tied_weight.abs().sum() > 0 and model.conditional_weight.abs().sum() > 0
     assert runs[0][0].equals(runs[1][0]) and all(torch.equal(a, b) for a, b in zip(runs[0][1], runs[1][1]))
     # without the monitor: the same model (the monitor draws no random numbers), no training error
@@ -225,10 +226,10 @@ def test_unrated_movies_stay_unrated_and_asked_movies_get_only_a_conditional_gra
     v[:, 1] = -1  # nobody rated movie 1 ...
     rated = (v != -1).long()
     rated[:, 1] = 1  # ... but everybody is asked about it
-    gradient = cd_gradient(model, v, 2, rated=rated, generator=g)
+    gradient = cd_gradient(model, v, 2, condition=rated, generator=g)
     assert (gradient.weight[1] == 0).all() and (gradient.visible_bias[1] == 0).all()
     assert gradient.conditional_weight[1].abs().sum() > 0
-    assert torch.equal(model.gibbs(v, 3, rated=rated, generator=g) == -1, v == -1)
+    assert torch.equal(model.gibbs(v, 3, condition=rated, generator=g) == -1, v == -1)
 
 
 # ---------------------------------------------------------------------- saving and bad input
@@ -250,12 +251,11 @@ v4 = torch.tensor([[0, -1, 2, 1]])
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda: model4.hidden_probabilities(v4, torch.tensor([[1, 1, 0, 1]])), r"rated must be 1 wherever v holds a rating"),
-        (lambda: model4.hidden_probabilities(v4, torch.tensor([[1, 1, 2, 1]])), r"rated must hold only 0 and 1"),
-        (lambda: model4.hidden_probabilities(v4, torch.ones(1, 3)), r"rated must have the shape of v, \(1, 4\).*got shape \(1, 3\)"),
-        (lambda: model4.hidden_probabilities(v4, [[1, 1, 1, 1]]), r"rated must be a torch.Tensor"),
-        (lambda: plain4.hidden_probabilities(v4, torch.ones(1, 4)), r"rated is only used by a conditional model"),
-        (lambda: train(model4, v4, progress=False), r"train a ConditionalSoftmaxRBM with .*train_conditional"),
+        (lambda: model4.hidden_probabilities(v4, condition=torch.tensor([[1, 1, 0, 1]])), r"condition must be 1 wherever v holds a rating"),
+        (lambda: model4.hidden_probabilities(v4, condition=torch.tensor([[1, 1, 2, 1]])), r"condition must hold only 0 and 1"),
+        (lambda: model4.hidden_probabilities(v4, condition=torch.ones(1, 3)), r"condition must have the shape of v, \(1, 4\).*got shape \(1, 3\)"),
+        (lambda: model4.hidden_probabilities(v4, condition=[[1, 1, 1, 1]]), r"condition must be a torch.Tensor"),
+        (lambda: plain4.hidden_probabilities(v4, condition=torch.ones(1, 4)), r"condition .*is only used by a conditional model"),
         (lambda: train_conditional(SoftmaxRBM(4, 3, 2), v4, progress=False), r"model must be a ConditionalSoftmaxRBM; got SoftmaxRBM"),
         (lambda: train_conditional(model4, v4, tied_learning_rate=-1, progress=False), r"tied_learning_rate must be a finite number >= 0"),
         (lambda: ConditionalSoftmaxRBM(4, 3, 2, tied=1), r"tied must be True or False; got 1"),

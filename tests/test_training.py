@@ -5,6 +5,8 @@ import pandas as pd
 import pytest
 import torch
 
+from rbm_helpers.contrastive import cd_statistics
+
 import rbm_helpers.training as training
 from rbm_helpers import RBM, exact, train
 from test_exact import tiny_rbm
@@ -67,13 +69,13 @@ def test_same_seed_gives_an_identical_history_and_model():
 def test_every_row_is_in_some_batch_every_epoch(monkeypatch):
     """The seed's loop stops one batch early; ours must visit all 103 rows with batches of 10."""
     seen = []
-    original = training.cd_statistics
+    original = training.cd_loss
 
-    def recording(rbm, values, observed, k, generator):
+    def recording(rbm, values, k, **options):
         seen.append(values[:, :7].clone())
-        return original(rbm, values, observed, k, generator)
+        return original(rbm, values, k, **options)
 
-    monkeypatch.setattr(training, "cd_statistics", recording)
+    monkeypatch.setattr(training, "cd_loss", recording)
     n_rows = 103
     data = exact.all_states(7)[:n_rows]  # every row distinct
     train(RBM(7, 3, seed=0), data, epochs=2, batch_size=10, progress=False, seed=0)
@@ -94,7 +96,7 @@ def test_weight_decay_and_momentum_follow_the_documented_update():
     velocity = [torch.zeros_like(p) for p in parameters]
     for _ in range(2):
         batch = data[torch.randperm(3, generator=shuffler)]
-        gradient = training.cd_statistics(replay, batch, None, 1, sampler)
+        gradient = cd_statistics(replay, batch, 1, generator=sampler)
         for index, (parameter, speed, g) in enumerate(zip(parameters, velocity, gradient)):
             decay = 0.1 * parameter if index == 0 else 0.0
             speed.copy_(0.9 * speed + g - decay)

@@ -45,7 +45,7 @@ def test_model_inputs(rbm, call, message):
         ({"learning_rate": -0.1}, r"learning_rate must be a finite number >= 0; got -0.1"),
         ({"momentum": 1.0}, r"momentum must be in \[0, 1\); got 1.0"),
         ({"weight_decay": float("nan")}, r"weight_decay must be a finite number >= 0; got nan"),
-        ({"method": "cd10"}, r"method must be one of \('cd', 'pcd'\); got 'cd10'"),
+        ({"method": "cd10"}, r"method must be one of \('cd', 'pcd', 'pcd-per-row'\); got 'cd10'"),
         ({"held_out": torch.zeros(2, 3)}, r"held_out must have shape \(batch, 4\)"),
         ({"held_out": (torch.zeros(2, 4), torch.zeros(3, 4))}, r"held_out inputs and targets must have the same shape"),
     ],
@@ -63,12 +63,13 @@ def test_train_data_is_checked_like_any_visible_batch(rbm):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"n_visible": 0, "n_hidden": 3}, r"n_visible must be an integer >= 1; got 0"),
-        ({"n_visible": 4, "n_hidden": 2.0}, r"n_hidden must be an integer >= 1; got 2.0"),
-        ({"n_visible": 4, "n_hidden": 3, "init_std": -1}, r"init_std must be a finite number >= 0; got -1"),
-        ({"n_visible": 4, "n_hidden": 3, "dtype": torch.int32}, r"dtype must be a floating-point torch dtype"),
-        ({"n_visible": 4, "n_hidden": 3, "seed": "1"}, r"seed must be an integer or None; got '1'"),
-        ({"n_visible": 4, "n_hidden": 3, "device": "tpu"}, r"device must be None, 'auto', 'cpu', 'cuda' or 'mps'"),
+        ({"visible": 0, "n_hidden": 3}, r"n_visible must be an integer >= 1; got 0"),
+        ({"visible": 4, "n_hidden": 2.0}, r"n_hidden must be an integer >= 1; got 2.0"),
+        ({"visible": 4, "n_hidden": 3, "init_std": -1}, r"init_std must be a finite number >= 0; got -1"),
+        ({"visible": 4, "n_hidden": 3, "dtype": torch.int32}, r"dtype must be a floating-point torch dtype"),
+        ({"visible": 4, "n_hidden": 3, "seed": "1"}, r"seed must be an integer or None; got '1'"),
+        ({"visible": 2.5, "n_hidden": 3}, r"visible must be a number of binary units \(an int\) or a unit layer"),
+        ({"visible": 4, "n_hidden": 3, "device": "tpu"}, r"device must be None, 'auto', 'cpu', 'cuda' or 'mps'"),
     ],
 )
 def test_constructor_arguments(kwargs, message):
