@@ -309,32 +309,25 @@ def trained_softmax(fold: Fold, recipe: SoftmaxRecipe, seed: int = 0) -> tuple[S
     return cache[(recipe, seed)]
 
 
-@register_model(
-    "softmax RBM K=2 (users as rows)",
-    kind="rbm",
-    description="recipes_softmax.PAPER_K2: the paper's layout, one RBM per user, liked / disliked softmax units",
+SOFTMAX_K2_MODELS = (
+    ("softmax RBM K=2 (users as rows)", PAPER_K2,
+     "recipes_softmax.PAPER_K2: the paper's layout, one RBM per user, liked / disliked softmax units"),
+    ("softmax RBM K=2 (movies as rows, tied)", MOVIES_K2,
+     "recipes_softmax.MOVIES_K2: one RBM per movie, one softmax unit per user, tied weights"),
+    ("conditional softmax RBM K=2 (knows asked pairs)", CONDITIONAL_K2,
+     "recipes_softmax.CONDITIONAL_K2: MOVIES_K2 plus which users rated each movie, held-out pairs included "
+     "(its precision@10 is not comparable: it knows which movies are held out)"),
 )
-def _softmax_paper_k2(fold: Fold, seed: int) -> torch.Tensor:
-    return trained_softmax(fold, PAPER_K2, seed)[1][..., 1]
+"""The K = 2 softmax RBMs of notebook 06: (name, recipe, description); p(liked) is the category-1 probability."""
 
 
-@register_model(
-    "softmax RBM K=2 (movies as rows, tied)",
-    kind="rbm",
-    description="recipes_softmax.MOVIES_K2: one RBM per movie, one softmax unit per user, tied weights",
-)
-def _softmax_movies_k2(fold: Fold, seed: int) -> torch.Tensor:
-    return trained_softmax(fold, MOVIES_K2, seed)[1][..., 1]
+def _liked_probability(recipe: SoftmaxRecipe) -> FitPredict:
+    """The fit-and-predict function of a K = 2 softmax recipe: p(liked) for every (user, movie)."""
+    return lambda fold, seed: trained_softmax(fold, recipe, seed)[1][..., 1]
 
 
-@register_model(
-    "conditional softmax RBM K=2 (knows asked pairs)",
-    kind="rbm",
-    description="recipes_softmax.CONDITIONAL_K2: MOVIES_K2 plus which users rated each movie, held-out pairs included "
-    "(its precision@10 is not comparable: it knows which movies are held out)",
-)
-def _softmax_conditional_k2(fold: Fold, seed: int) -> torch.Tensor:
-    return trained_softmax(fold, CONDITIONAL_K2, seed)[1][..., 1]
+for _name, _recipe, _description in SOFTMAX_K2_MODELS:
+    register_model(_name, kind="rbm", description=_description)(_liked_probability(_recipe))
 
 
 # ---------------------------------------------------------------------- evaluating
@@ -533,31 +526,24 @@ def _baseline_only(fold: Fold, seed: int) -> torch.Tensor:
     return baselines.baseline_only(star_matrices(fold)[0])
 
 
-@register_rating_model(
-    "softmax RBM K=5 (users as rows)",
-    kind="rbm",
-    description="recipes_softmax.PAPER_K5: the paper's layout, one RBM per user; the expected rating",
+SOFTMAX_K5_MODELS = (
+    ("softmax RBM K=5 (users as rows)", PAPER_K5,
+     "recipes_softmax.PAPER_K5: the paper's layout, one RBM per user; the expected rating"),
+    ("softmax RBM K=5 (movies as rows, tied)", MOVIES_K5,
+     "recipes_softmax.MOVIES_K5: one RBM per movie, one softmax unit per user, tied weights; the expected rating"),
+    ("conditional softmax RBM K=5 (knows asked pairs)", CONDITIONAL_K5,
+     "recipes_softmax.CONDITIONAL_K5: MOVIES_K5 plus which users rated each movie, held-out pairs included"),
 )
-def _softmax_paper_k5(fold: Fold, seed: int) -> torch.Tensor:
-    return _expected_stars(fold, PAPER_K5, seed)
+"""The K = 5 softmax RBMs of notebook 06: (name, recipe, description); the prediction is the expected rating."""
 
 
-@register_rating_model(
-    "softmax RBM K=5 (movies as rows, tied)",
-    kind="rbm",
-    description="recipes_softmax.MOVIES_K5: one RBM per movie, one softmax unit per user, tied weights; the expected rating",
-)
-def _softmax_movies_k5(fold: Fold, seed: int) -> torch.Tensor:
-    return _expected_stars(fold, MOVIES_K5, seed)
+def _expected_rating(recipe: SoftmaxRecipe) -> RatingFitPredict:
+    """The fit-and-predict function of a K = 5 softmax recipe: the expected stars for every (user, movie)."""
+    return lambda fold, seed: _expected_stars(fold, recipe, seed)
 
 
-@register_rating_model(
-    "conditional softmax RBM K=5 (knows asked pairs)",
-    kind="rbm",
-    description="recipes_softmax.CONDITIONAL_K5: MOVIES_K5 plus which users rated each movie, held-out pairs included",
-)
-def _softmax_conditional_k5(fold: Fold, seed: int) -> torch.Tensor:
-    return _expected_stars(fold, CONDITIONAL_K5, seed)
+for _name, _recipe, _description in SOFTMAX_K5_MODELS:
+    register_rating_model(_name, kind="rbm", description=_description)(_expected_rating(_recipe))
 
 
 @register_rating_model(
@@ -566,7 +552,7 @@ def _softmax_conditional_k5(fold: Fold, seed: int) -> torch.Tensor:
     description="a weighted mean of the users-as-rows RBM's and BaselineOnly's predicted ratings (weight chosen on validation)",
 )
 def _rating_blend(fold: Fold, seed: int) -> torch.Tensor:
-    return BLEND_WEIGHT * _softmax_paper_k5(fold, seed) + (1 - BLEND_WEIGHT) * _baseline_only(fold, seed)
+    return BLEND_WEIGHT * _expected_stars(fold, PAPER_K5, seed) + (1 - BLEND_WEIGHT) * _baseline_only(fold, seed)
 
 
 def _rating_entry(name: str) -> RatingModelEntry:

@@ -199,11 +199,15 @@ class RBM(nn.Module):
         """
         return self._field(values, pattern, self.hidden_bias_term(values, condition))
 
-    def visible_field(self, hidden: torch.Tensor) -> torch.Tensor:
+    def visible_field(self, hidden: torch.Tensor, *, pattern: ObservedPattern | None = None) -> torch.Tensor:
         """The total input of each encoded visible column, visible_bias + weight h, shape (batch, size).
 
+        With ``pattern``, only at the observed entries (a 1-D tensor in
+        row-major order; a sampled product that skips the rest).
         Introduced in notebook 02 (building the RBM).
         """
+        if pattern is not None:
+            return pattern.sampled(self.visible_bias.reshape(-1), hidden, self.coupling())
         return torch.addmm(self.visible_bias.reshape(-1), hidden, self.coupling().T)
 
     def encoded_free_energy(
@@ -261,10 +265,7 @@ class RBM(nn.Module):
         hidden = bernoulli(hidden_probabilities, generator)
         sample = values
         for step in range(steps):
-            field = self.visible_field(hidden)
-            if pattern is not None:
-                field = field.reshape(-1).take(pattern.present)
-            sample = self.visible.sample(field, beta, generator)
+            sample = self.visible.sample(self.visible_field(hidden, pattern=pattern), beta, generator)
             if step + 1 < steps:
                 hidden = bernoulli(self.hidden.mean(self._field(sample, pattern, bias), beta), generator)
         if pattern is not None and steps:

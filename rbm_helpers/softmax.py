@@ -36,6 +36,8 @@ Introduced in notebook 06 (Softmax units).
 """
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 
@@ -99,18 +101,8 @@ class SoftmaxRBM(RBM):
     ``init_std`` work as for ``RBM``. Introduced in notebook 06 (Softmax units).
     """
 
-    def __init__(
-        self,
-        n_items: int,
-        n_categories: int,
-        n_hidden: int,
-        *,
-        seed: int | None = None,
-        device: str | torch.device | None = None,
-        dtype: torch.dtype = torch.float32,
-        init_std: float = 0.01,
-    ) -> None:
-        super().__init__(Softmax(n_items, n_categories), n_hidden, seed=seed, device=device, dtype=dtype, init_std=init_std)
+    def __init__(self, n_items: int, n_categories: int, n_hidden: int, **options: Any) -> None:
+        super().__init__(Softmax(n_items, n_categories), n_hidden, **options)
 
     @property
     def n_items(self) -> int:

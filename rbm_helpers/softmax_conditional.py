@@ -41,7 +41,7 @@ Introduced in notebook 06 (Softmax units).
 """
 from __future__ import annotations
 
-from typing import Iterable, NamedTuple
+from typing import Any, Iterable, NamedTuple
 
 import pandas as pd
 import torch
@@ -84,19 +84,9 @@ class ConditionalSoftmaxRBM(SoftmaxRBM):
     gradient_type = ConditionalGradients
 
     def __init__(
-        self,
-        n_items: int,
-        n_categories: int,
-        n_hidden: int,
-        *,
-        tied: bool = True,
-        conditional: bool = True,
-        seed: int | None = None,
-        device: str | torch.device | None = None,
-        dtype: torch.dtype = torch.float32,
-        init_std: float = 0.01,
+        self, n_items: int, n_categories: int, n_hidden: int, *, tied: bool = True, conditional: bool = True, **options: Any
     ) -> None:
-        super().__init__(n_items, n_categories, n_hidden, seed=seed, device=device, dtype=dtype, init_std=init_std)
+        super().__init__(n_items, n_categories, n_hidden, **options)
         for value, name in ((tied, "tied"), (conditional, "conditional")):
             if not isinstance(value, bool):
                 raise ValueError(f"{name} must be True or False; got {value!r}.")

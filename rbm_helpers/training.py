@@ -77,16 +77,21 @@ def _encoded_error(
 ) -> float:
     """``reconstruction_error`` on already encoded rows: the per-epoch monitor of ``train``."""
     visible = rbm.visible
-    p_h = rbm.hidden.mean(rbm.hidden_field(values, pattern=ObservedPattern.of(observed), condition=condition))
-    field = rbm.visible_field(p_h).view(values.shape[0], visible.n, visible.width)
+    p_h = rbm.hidden.mean(rbm.hidden_field(values, condition=condition))  # zero-filled rows: one dense product
+    field = rbm.visible_field(p_h)
     truth = visible.unit_values(targets)
-    if target_observed is not None:
-        units = visible.observed_units(target_observed)
-        if not bool(units.any()):
-            raise ValueError("targets has no observed entries (every one is -1): there is nothing to score.")
-        field, truth = field[units], truth[units]
+    if target_observed is None:
+        prediction = visible.expected_value(visible.mean(field))
+        return (truth.to(prediction.dtype) - prediction).abs().mean().item()
+    units = visible.observed_units(target_observed)
+    if not bool(units.any()):
+        raise ValueError("targets has no observed entries (every one is -1): there is nothing to score.")
+    if visible.width == 1:  # one column per unit: cheaper over the whole matrix than gathering the entries
+        error = (truth - visible.expected_value(visible.mean(field))).abs() * units
+        return (error.sum() / units.sum()).item()
+    field = field.view(values.shape[0], visible.n, visible.width)[units]
     prediction = visible.expected_value(visible.mean(field.reshape(-1)))
-    return (truth.to(prediction.dtype).reshape(-1) - prediction.reshape(-1)).abs().mean().item()
+    return (truth[units].to(prediction.dtype) - prediction).abs().mean().item()
 
 
 def free_energy_gap(rbm: RBM, train_rows: torch.Tensor, held_out_rows: torch.Tensor) -> float:

@@ -46,15 +46,7 @@ def check_units(
             f"{name} must be a floating-point tensor (the model's dtype); got dtype {x.dtype}. "
             f"Use {name}.float()."
         )
-    if x.dim() == 1:
-        x = x.unsqueeze(0)
-    if x.dim() != 2 or x.shape[1] != n_units:
-        raise ValueError(
-            f"{name} must have shape (batch, {n_units}): one row per example, "
-            f"one column per {layer} unit; got shape {tuple(x.shape)}."
-        )
-    if x.shape[0] == 0:
-        raise ValueError(f"{name} is an empty batch (shape {tuple(x.shape)}); pass at least one row.")
+    x = check_batch_shape(x, name, n_units, f"one row per example, one column per {layer} unit")
     if torch.isnan(x).any():
         raise ValueError(
             f"{name} contains NaN; mark a missing rating with -1 (MISSING), not NaN."
@@ -74,6 +66,21 @@ def check_units(
         else:
             hint = " Did you pass probabilities? Sample them first (the second output of sample_h / sample_v)."
         raise ValueError(f"{name} must hold {expected}; got {_describe_values(x)}.{hint}")
+    return x
+
+
+def check_batch_shape(x: torch.Tensor, name: str, n_units: int, columns: str, hint: str = "") -> torch.Tensor:
+    """``x`` as a 2-D batch of at least one row with ``n_units`` columns (one row may be given as 1-D).
+
+    ``columns`` says what a row and a column are, for the error message.
+    Introduced in notebook 02 (building the RBM).
+    """
+    if x.dim() == 1:
+        x = x.unsqueeze(0)
+    if x.dim() != 2 or x.shape[1] != n_units:
+        raise ValueError(f"{name} must have shape (batch, {n_units}): {columns}; got shape {tuple(x.shape)}.{hint}")
+    if x.shape[0] == 0:
+        raise ValueError(f"{name} is an empty batch (shape {tuple(x.shape)}); pass at least one row.")
     return x
 
 
@@ -120,18 +127,9 @@ def check_categories(
             f"{name} must be a torch.Tensor of {expected}, shape (batch, {n_items}); got {given}. "
             f"Convert with torch.as_tensor({name}, dtype=torch.long)."
         )
-    if x.dim() == 1:
-        x = x.unsqueeze(0)
-    if x.dim() != 2 or x.shape[1] != n_items:
-        hint = ""
-        if x.dim() == 3 and x.shape[1:] == (n_items, n_categories):
-            hint = f" This looks one-hot; pass categories instead: {name}.argmax(-1), with -1 where a row is all zero."
-        raise ValueError(
-            f"{name} must have shape (batch, {n_items}): one row per user, one column per movie, "
-            f"each entry one of {expected}; got shape {tuple(x.shape)}.{hint}"
-        )
-    if x.shape[0] == 0:
-        raise ValueError(f"{name} is an empty batch (shape {tuple(x.shape)}); pass at least one row.")
+    one_hot = x.dim() == 3 and x.shape[1:] == (n_items, n_categories)
+    hint = f" This looks one-hot; pass categories instead: {name}.argmax(-1), with -1 where a row is all zero." if one_hot else ""
+    x = check_batch_shape(x, name, n_items, f"one row per user, one column per movie, each entry one of {expected}", hint)
     if x.is_floating_point():
         if torch.isnan(x).any():
             raise ValueError(f"{name} contains NaN; mark an unrated movie with -1 (MISSING), not NaN.")

@@ -21,7 +21,7 @@ def rbm():
         (lambda r: r.free_energy(torch.tensor([[0.0, 1.0, float("nan"), 1.0]])), r"v contains NaN.*-1"),
         (lambda r: r.sample_h(torch.tensor([[0.0, 5.0, 3.0, 1.0]])), r"v must hold 0/1 values.*\[0, 5\].*raw ratings"),
         (lambda r: r.sample_h(torch.tensor([[0.0, 0.3, 1.0, 1.0]])), r"v must hold 0/1 values.*Did you pass probabilities"),
-        (lambda r: r.energy(torch.tensor([[0.0, -1.0, 1.0, 1.0]]), torch.zeros(1, 3)), r"v must hold 0/1 values;.*-1 \(unrated\) is not allowed"),
+        (lambda r: r.energy(torch.tensor([[0.0, 2.0, 1.0, 1.0]]), torch.zeros(1, 3)), r"v must hold 0/1 values"),
         (lambda r: r.energy(torch.zeros(2, 4), torch.zeros(3, 3)), r"same number of rows; got 2 and 3"),
         (lambda r: r.energy(torch.zeros(1, 4), torch.ones(1, 2)), r"h must have shape \(batch, 3\)"),
         (lambda r: r.sample_v(torch.full((1, 3), 2.0)), r"h must hold hidden states or probabilities in \[0, 1\]"),

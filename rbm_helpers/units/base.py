@@ -21,6 +21,7 @@ units in notebook 07.
 from __future__ import annotations
 
 import math
+import numbers
 from abc import ABC, abstractmethod
 
 import torch
@@ -131,7 +132,7 @@ class Units(ABC):
 
 def check_beta(beta: object) -> float:
     """Check an inverse temperature: a finite number > 0. Introduced in notebook 01 (temperature)."""
-    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not (0 < beta < math.inf):
+    if isinstance(beta, bool) or not isinstance(beta, numbers.Real) or not (0 < float(beta) < math.inf):
         raise ValueError(f"beta (the inverse temperature 1/T) must be a finite number > 0; got {beta!r}.")
     return float(beta)
 

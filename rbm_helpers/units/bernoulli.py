@@ -85,10 +85,10 @@ class Bernoulli(Units):
         return join_missing(values, observed)
 
     def log_partition(self, x: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
-        return F.softplus(beta * x).sum(-1)
+        return F.softplus(x if beta == 1.0 else beta * x).sum(-1)
 
     def mean(self, x: torch.Tensor, beta: float = 1.0) -> torch.Tensor:
-        return torch.sigmoid(beta * x)
+        return torch.sigmoid(x if beta == 1.0 else beta * x)
 
     def sample(self, x: torch.Tensor, beta: float = 1.0, generator: torch.Generator | None = None) -> torch.Tensor:
         return bernoulli(self.mean(x, beta), generator)

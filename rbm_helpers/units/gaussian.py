@@ -16,6 +16,7 @@ import math
 
 import torch
 
+from ..validation import check_batch_shape
 from .base import Units
 
 
@@ -26,15 +27,7 @@ class Gaussian(Units):
         if not isinstance(x, torch.Tensor) or not x.is_floating_point():
             given = type(x).__name__ if not isinstance(x, torch.Tensor) else f"dtype {x.dtype}"
             raise ValueError(f"{name} must be a floating-point torch.Tensor of shape (batch, {self.n}); got {given}.")
-        if x.dim() == 1:
-            x = x.unsqueeze(0)
-        if x.dim() != 2 or x.shape[1] != self.n:
-            raise ValueError(
-                f"{name} must have shape (batch, {self.n}): one row per example, one column per visible unit; "
-                f"got shape {tuple(x.shape)}."
-            )
-        if x.shape[0] == 0:
-            raise ValueError(f"{name} is an empty batch (shape {tuple(x.shape)}); pass at least one row.")
+        x = check_batch_shape(x, name, self.n, "one row per example, one column per visible unit")
         if not bool(torch.isfinite(x).all()):
             kind = "NaN" if bool(torch.isnan(x).any()) else "inf"
             raise ValueError(f"{name} contains {kind}; Gaussian units take finite real values and none may be missing.")
