@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 
 from .contrastive import cd_loss, pcd_loss
 from .model import RBM, ObservedPattern
+from .samplers import ParallelTempering, PersistentChains
 from .validation import check_non_negative, check_positive_int
 
 __all__ = ["Callback", "METHODS", "TrainingDivergedError", "free_energy_gap", "reconstruction_error", "train"]
@@ -117,7 +118,7 @@ def _split_held_out(held_out: object) -> tuple[torch.Tensor | None, torch.Tensor
     return held_out, held_out, True
 
 
-def _check_settings(epochs: int, batch_size: int, k: int, learning_rate: float, momentum: float, weight_decay: float, method: str) -> None:
+def _check_settings(epochs: int, batch_size: int, k: int, learning_rate: float, momentum: float, weight_decay: float, method: object) -> None:
     check_positive_int(epochs, "epochs", minimum=0)
     check_positive_int(batch_size, "batch_size")
     check_positive_int(k, "k")
@@ -125,8 +126,8 @@ def _check_settings(epochs: int, batch_size: int, k: int, learning_rate: float, 
     check_non_negative(weight_decay, "weight_decay")
     if not 0 <= check_non_negative(momentum, "momentum") < 1:
         raise ValueError(f"momentum must be in [0, 1); got {momentum!r}.")
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}; got {method!r}.")
+    if not isinstance(method, (PersistentChains, ParallelTempering)) and method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS} or a sampler (rbm_helpers.samplers); got {method!r}.")
 
 
 def default_optimizer(
@@ -163,7 +164,7 @@ def train(
     momentum: float = 0.5,
     weight_decay: float = 0.0,
     k: int = 1,
-    method: str = "cd",
+    method: "str | PersistentChains | ParallelTempering" = "cd",
     seed: int | None = None,
     held_out: "torch.Tensor | tuple[torch.Tensor, torch.Tensor] | None" = None,
     callbacks: Iterable[Callback] = (),
@@ -189,8 +190,10 @@ def train(
     any ``torch.optim`` optimizer over ``rbm.parameters()`` instead.
     ``method``: ``"cd"`` (CD-k), ``"pcd"`` (Tieleman's persistent fantasy
     chains, ``n_chains`` of them, default ``batch_size``; every unit must be
-    observed) or ``"pcd-per-row"`` (one persistent chain per data row,
-    advanced when its row is in a batch: what rows with missing units allow).
+    observed), ``"pcd-per-row"`` (one persistent chain per data row,
+    advanced when its row is in a batch: what rows with missing units allow),
+    or a sampler from ``rbm_helpers.samplers`` such as ``ParallelTempering``
+    (advanced ``k`` rounds per update).
 
     The history has the columns ``epoch``, ``train_error`` (see
     ``reconstruction_error``; NaN with ``monitor=False``, which saves a pass
@@ -292,9 +295,10 @@ def _train_epoch(
                 condition=batch_condition, chain_condition=batch_condition, generator=sampler,
             )
             chains[rows] = advanced
-        else:
-            loss, advanced = pcd_loss(rbm, batch, chains, k, pattern=pattern, generator=sampler)
-            chains.copy_(advanced)
+        else:  # persistent chains or parallel tempering: a sampler that keeps its own state
+            negative = chains.advance(rbm, k, sampler)
+            positive = rbm.encoded_free_energy(batch, pattern=pattern, condition=batch_condition)
+            loss = positive.mean() - rbm.encoded_free_energy(negative).mean()
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -304,18 +308,20 @@ def _train_epoch(
 
 
 def _initial_chains(
-    values: torch.Tensor, observed: torch.Tensor | None, method: str, n_chains: int, shuffler: torch.Generator | None
-) -> torch.Tensor | None:
-    """The persistent chains PCD starts from: copies of data rows (one per row, or ``n_chains`` random ones)."""
+    values: torch.Tensor, observed: torch.Tensor | None, method: "str | object", n_chains: int, shuffler: torch.Generator | None
+) -> "torch.Tensor | PersistentChains | ParallelTempering | None":
+    """The persistent state of the negative phase: none (CD), a chain per row, or a sampler."""
     if method == "cd":
         return None
     if method == "pcd-per-row":
         return values.clone()
     if observed is not None:
         raise ValueError(
-            "method='pcd' runs fantasy chains over every visible unit, but data has missing units (-1): each row "
-            "is its own RBM. Use method='pcd-per-row' (one persistent chain per row) or method='cd'."
+            "method='pcd' (or a sampler) runs fantasy chains over every visible unit, but data has missing units (-1): "
+            "each row is its own RBM. Use method='pcd-per-row' (one persistent chain per row) or method='cd'."
         )
+    if isinstance(method, (PersistentChains, ParallelTempering)):
+        return method
     check_positive_int(n_chains, "n_chains")
     start = torch.randperm(values.shape[0], generator=shuffler)[: min(n_chains, values.shape[0])]
-    return values[start.to(values.device)].clone()
+    return PersistentChains(values[start.to(values.device)])
