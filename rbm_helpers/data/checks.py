@@ -110,7 +110,7 @@ def check_choice(value: object, name: str, choices: tuple[str, ...], *, hint: st
     raise ValueError(f"{name} must be one of {known}{hint}; got {describe(value)}.{suggestion}")
 
 
-def check_folder_argument(value: object, name: str = "data_dir") -> Path | None:
+def check_folder_argument(value: object, name: str = "data_dir", *, default: str = "pass None") -> Path | None:
     """Check that ``value`` is None or a usable path (a non-empty str or os.PathLike, no NUL) and return it as a Path.
 
     Only the argument is checked here; what is at that path is checked where it is used.
@@ -122,7 +122,7 @@ def check_folder_argument(value: object, name: str = "data_dir") -> Path | None:
     if not isinstance(path, str):
         raise ValueError(f"{name} must be a folder path (a str or pathlib.Path) or None; got {describe(value)}.")
     if not path.strip():
-        raise ValueError(f"{name} must name a folder; got an empty path {path!r}. Pass None to use the default cache folder.")
+        raise ValueError(f"{name} must name a folder; got an empty path {path!r}; {default} to use the default cache folder.")
     if "\0" in path:
         raise ValueError(f"{name} contains a NUL character (\\0), which no file system allows; got {path!r}.")
     return Path(path)
