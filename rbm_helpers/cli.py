@@ -12,6 +12,7 @@ import argparse
 import sys
 from importlib import metadata
 
+from .data.checks import check_choice, check_folder_argument
 from .data.movielens import DATASET_NAMES
 from .data.sources import DataUnavailableError, cache_dir, cache_dir_reason, dataset_status, fetch
 
@@ -35,14 +36,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rbm_helpers", description="Helpers for the RBM notebook series.")
     commands = parser.add_subparsers(dest="command", required=True)
     fetch_parser = commands.add_parser("fetch", help="download and verify a MovieLens data set into the cache")
-    fetch_parser.add_argument("name", choices=DATASET_NAMES, help="which data set")
+    fetch_parser.add_argument("name", type=_dataset_name, metavar="NAME", help=f"which data set: {', '.join(DATASET_NAMES)}")
     check_parser = commands.add_parser("check", help="check Python, torch, packages and the cached data")
     for command in (fetch_parser, check_parser):
         command.add_argument("--data-dir", default=None, help="the cache folder (default: $RBM_HELPERS_DATA, ...)")
     arguments = parser.parse_args(argv)
+    try:
+        check_folder_argument(arguments.data_dir, "--data-dir", default="leave --data-dir out")
+    except ValueError as error:
+        parser.exit(2, f"{parser.prog} {arguments.command}: error: {error}\n")
     if arguments.command == "fetch":
         return run_fetch(arguments.name, arguments.data_dir)
     return run_check(arguments.data_dir)
+
+
+def _dataset_name(value: str) -> str:
+    """argparse's check of a data set name: the package's own message, with the closest name on a typo."""
+    try:
+        return check_choice(value, "name", DATASET_NAMES)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def run_fetch(name: str, data_dir: str | None = None) -> int:
@@ -55,7 +68,7 @@ def run_fetch(name: str, data_dir: str | None = None) -> int:
         return 0
     try:
         folder = fetch(name, data_dir, progressbar=sys.stderr.isatty())
-    except DataUnavailableError as error:
+    except (DataUnavailableError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(f"{name} is ready in {folder}")
@@ -84,9 +97,8 @@ def run_check(data_dir: str | None = None) -> int:
         print(f"  {name:<16} {'ready: ' if status.ready else 'missing: '}{status.detail}")
         if name == REQUIRED_DATASET and not status.ready:
             problems.append(
-                f"{name} is not ready ({status.detail}). While online, run: python -m rbm_helpers fetch {name}\n"
-                f"    (or put the official {name}.zip in {cache_dir(data_dir)}); "
-                'offline, the notebooks can use load_movielens("synthetic") instead.'
+                f"{name} is not ready: {status.detail}.\n    Fix: {status.fix}.\n"
+                '    Meanwhile, the notebooks can use load_movielens("synthetic") instead.'
             )
     if problems:
         print("\nSomething needs fixing:", file=sys.stderr)

@@ -495,3 +495,21 @@ def test_sparse_rows_match_the_dense_matrix_on_synthetic_data():
     dense, sparse = ratings_matrix(ratings, index), sparse_ratings_matrix(ratings, index)
     rows = torch.randperm(index.n_users, generator=torch.Generator().manual_seed(0))[:64]
     assert torch.equal(dense_rows(sparse, rows), dense[rows])
+
+
+def test_zip_members_outside_the_data_set_folder_are_never_written(monkeypatch, offline_and_isolated):
+    cache = offline_and_isolated
+    archive = write_zip(
+        cache / "ml-1m.zip",
+        {
+            "ml-1m/ratings.dat": ML1M_RATINGS.encode(),
+            "ml-1m/movies.dat": ML1M_MOVIES.encode("latin-1"),
+            "ml-1m/../escaped.dat": b"x",
+            "../escaped-too.dat": b"x",
+            "ml-1m/..\\escaped-windows.dat": b"x",
+            "ml-1m/sub/nested.dat": b"x",
+        },
+    )
+    pin_archive(monkeypatch, "ml-1m", archive, algorithm="md5")
+    assert len(load_movielens("ml-1m")) == 4
+    assert files_in(cache.parent) == ["cache/ml-1m.zip", "cache/ml-1m/movies.dat", "cache/ml-1m/ratings.dat"]

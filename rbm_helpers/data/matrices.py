@@ -20,6 +20,7 @@ import torch
 
 from ..device import resolve_device
 from ..validation import MISSING
+from .checks import check_flag, check_int, check_number, describe
 
 DEFAULT_MAX_DENSE_BYTES = 1 << 30
 """Dense matrices above 1 GiB are refused (ml-1m is 90 MB as float32; ml-25m would be 38 GB)."""
@@ -27,18 +28,45 @@ DEFAULT_MAX_DENSE_BYTES = 1 << 30
 REQUIRED_COLUMNS = ("user_id", "item_id", "rating")
 
 
-def check_ratings(ratings: pd.DataFrame) -> pd.DataFrame:
+def check_ratings(ratings: pd.DataFrame, name: str = "ratings") -> pd.DataFrame:
     """Check that ``ratings`` is a table with ``user_id, item_id, rating`` columns and return it.
 
-    Introduced in notebook 03 (training on MovieLens).
+    Ids must be whole numbers (no NaN) and ratings finite numbers, as
+    ``load_movielens`` returns them. Introduced in notebook 03 (training on MovieLens).
     """
     if not isinstance(ratings, pd.DataFrame) or not set(REQUIRED_COLUMNS) <= set(ratings.columns):
         got = list(ratings.columns) if isinstance(ratings, pd.DataFrame) else type(ratings).__name__
         raise ValueError(
-            f"ratings must be a pandas DataFrame with columns user_id, item_id, rating (as load_movielens "
+            f"{name} must be a pandas DataFrame with columns user_id, item_id, rating (as load_movielens "
             f"returns); got {got}."
         )
+    for column in ("user_id", "item_id"):
+        ids = ratings[column]
+        if not pd.api.types.is_integer_dtype(ids.dtype) or pd.api.types.is_bool_dtype(ids.dtype) or ids.isna().any():
+            missing = " with missing values" if ids.isna().any() else ""
+            raise ValueError(
+                f"{name}['{column}'] must hold whole-number ids; got dtype {ids.dtype}{missing}. "
+                f"Drop rows without an id, then convert with {name}['{column}'].astype('int64')."
+            )
+    rating = ratings["rating"]
+    if not pd.api.types.is_numeric_dtype(rating.dtype) or pd.api.types.is_bool_dtype(rating.dtype):
+        raise ValueError(f"{name}['rating'] must hold numbers; got dtype {rating.dtype}. Convert with pd.to_numeric({name}['rating']).")
+    values = rating.to_numpy(dtype=np.float64, na_value=np.nan)
+    if np.isnan(values).any():
+        raise ValueError(f"{name}['rating'] contains NaN; drop unrated rows instead of marking them NaN.")
+    if np.isinf(values).any():
+        raise ValueError(f"{name}['rating'] contains inf; every rating must be a finite number of stars.")
     return ratings
+
+
+def _check_ids(ids: object, name: str) -> np.ndarray:
+    """``ids`` as a 1-D integer array, or a ValueError naming ``name``."""
+    array = ids.detach().cpu().numpy() if isinstance(ids, torch.Tensor) else np.asarray(ids)
+    if array.size == 0:
+        return array.reshape(-1).astype(np.int64)
+    if array.dtype.kind not in "iu" or array.ndim > 1:
+        raise ValueError(f"{name} must be a 1-D list or array of whole numbers; got {describe(ids)} (dtype {array.dtype}, shape {array.shape}).")
+    return array.reshape(-1)
 
 
 @dataclass(frozen=True)
@@ -56,15 +84,15 @@ class RatingsIndex:
     item_ids: np.ndarray
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "user_ids", np.unique(np.asarray(self.user_ids)))
-        object.__setattr__(self, "item_ids", np.unique(np.asarray(self.item_ids)))
+        object.__setattr__(self, "user_ids", np.unique(_check_ids(self.user_ids, "user_ids")))
+        object.__setattr__(self, "item_ids", np.unique(_check_ids(self.item_ids, "item_ids")))
 
     @classmethod
     def from_ratings(cls, *ratings: pd.DataFrame) -> "RatingsIndex":
         """The index of every user and item that appears in any of the given ratings tables (sorted ids)."""
         if not ratings:
             raise ValueError("from_ratings needs at least one ratings table, e.g. RatingsIndex.from_ratings(train, test).")
-        tables = [check_ratings(table) for table in ratings]
+        tables = [check_ratings(table, f"ratings[{number}]" if len(ratings) > 1 else "ratings") for number, table in enumerate(ratings)]
         return cls(
             np.concatenate([table["user_id"].to_numpy() for table in tables]),
             np.concatenate([table["item_id"].to_numpy() for table in tables]),
@@ -82,15 +110,14 @@ class RatingsIndex:
 
     def rows(self, user_ids) -> np.ndarray:
         """The matrix rows of these original user ids (ValueError for an id not in the index)."""
-        return _positions(self.user_ids, user_ids, "user")
+        return _positions(self.user_ids, _check_ids(user_ids, "user_ids"), "user")
 
     def columns(self, item_ids) -> np.ndarray:
         """The matrix columns of these original item ids (ValueError for an id not in the index)."""
-        return _positions(self.item_ids, item_ids, "item")
+        return _positions(self.item_ids, _check_ids(item_ids, "item_ids"), "item")
 
 
-def _positions(known: np.ndarray, ids, kind: str) -> np.ndarray:
-    ids = np.asarray(ids)
+def _positions(known: np.ndarray, ids: np.ndarray, kind: str) -> np.ndarray:
     positions = np.searchsorted(known, ids)
     found = np.zeros(ids.shape, dtype=bool)
     if len(known):
@@ -107,17 +134,40 @@ def _positions(known: np.ndarray, ids, kind: str) -> np.ndarray:
 def _entries(ratings: pd.DataFrame, index: RatingsIndex | None, binary: bool, threshold: float):
     """Rows, columns and values of the rated entries, checked."""
     check_ratings(ratings)
-    index = RatingsIndex.from_ratings(ratings) if index is None else index
+    index = _check_index(index, ratings)
+    binary, threshold = check_flag(binary, "binary"), check_number(threshold, "threshold", example="threshold=3")
     rows, columns = index.rows(ratings["user_id"]), index.columns(ratings["item_id"])
     values = ratings["rating"].to_numpy(dtype=np.float64)
-    if np.isnan(values).any():
-        raise ValueError("ratings['rating'] contains NaN; drop unrated rows instead of marking them NaN.")
     flat = rows.astype(np.int64) * index.n_items + columns
     if np.unique(flat).size != flat.size:
         raise ValueError("ratings holds the same (user_id, item_id) pair more than once; keep one rating per pair.")
     if binary:
         values = (values >= threshold).astype(np.float64)
     return index, rows, columns, values
+
+
+def _check_index(index: object, ratings: pd.DataFrame) -> RatingsIndex:
+    if index is None:
+        return RatingsIndex.from_ratings(ratings)
+    if not isinstance(index, RatingsIndex):
+        raise ValueError(f"index must be a RatingsIndex (RatingsIndex.from_ratings(ratings)) or None; got {describe(index)}.")
+    return index
+
+
+def _check_dtype(dtype: object) -> torch.dtype:
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise ValueError(f"dtype must be a floating-point torch dtype such as torch.float32 or torch.float64; got {describe(dtype)}.")
+    return dtype
+
+
+def _check_device(device: object) -> torch.device:
+    """``resolve_device(device)``, refusing a GPU that torch cannot use here (before any tensor is made)."""
+    resolved = resolve_device(device)
+    mps = getattr(torch.backends, "mps", None)
+    usable = {"cpu": True, "cuda": torch.cuda.is_available(), "mps": mps is not None and mps.is_available()}
+    if not usable.get(resolved.type, False):
+        raise ValueError(f"device={device!r} is not usable on this machine; use device=None (the CPU) or device='auto' (a GPU if there is one).")
+    return resolved
 
 
 def ratings_matrix(
@@ -140,7 +190,8 @@ def ratings_matrix(
     Introduced in notebook 03 (Train an RBM on MovieLens).
     """
     check_ratings(ratings)
-    index = RatingsIndex.from_ratings(ratings) if index is None else index
+    index, dtype, device = _check_index(index, ratings), _check_dtype(dtype), _check_device(device)
+    max_dense_bytes = check_int(max_dense_bytes, "max_dense_bytes", minimum=0, example=f"max_dense_bytes={DEFAULT_MAX_DENSE_BYTES}")
     size = index.n_users * index.n_items * torch.empty((), dtype=dtype).element_size()
     if size > max_dense_bytes:
         raise ValueError(
@@ -152,7 +203,7 @@ def ratings_matrix(
     index, rows, columns, values = _entries(ratings, index, binary, threshold)
     matrix = torch.full((index.n_users, index.n_items), MISSING, dtype=dtype)
     matrix[torch.from_numpy(rows), torch.from_numpy(columns)] = torch.from_numpy(values).to(dtype)
-    return matrix.to(resolve_device(device))
+    return matrix.to(device)
 
 
 def sparse_ratings_matrix(
@@ -171,6 +222,7 @@ def sparse_ratings_matrix(
     mini-batch of rows with ``MISSING`` filled in. For data too large to hold
     densely. Introduced in notebook 03.
     """
+    dtype, device = _check_dtype(dtype), _check_device(device)
     index, rows, columns, values = _entries(ratings, index, binary, threshold)
     matrix = torch.sparse_coo_tensor(
         torch.from_numpy(np.stack([rows, columns]).astype(np.int64)),
@@ -178,7 +230,7 @@ def sparse_ratings_matrix(
         (index.n_users, index.n_items),
         check_invariants=True,
     )
-    return matrix.coalesce().to(resolve_device(device))
+    return matrix.coalesce().to(device)
 
 
 def dense_rows(matrix: torch.Tensor, rows) -> torch.Tensor:
@@ -191,7 +243,7 @@ def dense_rows(matrix: torch.Tensor, rows) -> torch.Tensor:
         raise ValueError("matrix must be a 2-D torch sparse COO tensor, as sparse_ratings_matrix returns.")
     matrix = matrix if matrix.is_coalesced() else matrix.coalesce()
     positions, values = matrix.indices(), matrix.values()  # coalesced: sorted by row, then column
-    rows = torch.as_tensor(rows, dtype=torch.long, device=positions.device).reshape(-1)
+    rows = torch.as_tensor(_check_ids(rows, "rows"), dtype=torch.long, device=positions.device)
     if rows.numel() and (rows.min() < 0 or rows.max() >= matrix.shape[0]):
         raise ValueError(f"rows must lie in [0, {matrix.shape[0]}); got {rows.min().item()}..{rows.max().item()}.")
     starts = torch.searchsorted(positions[0], rows)

@@ -14,7 +14,6 @@ Introduced in notebook 03 (Train an RBM on MovieLens); folds in notebook 05.
 """
 from __future__ import annotations
 
-import difflib
 import io
 import os
 import re
@@ -24,6 +23,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from .checks import check_choice, check_folder_argument, check_seed, describe
 from .sources import ML100K_FOLDS, cache_dir, dataset_file, dataset_spec, unavailable_error
 from .synthetic import make_synthetic
 
@@ -53,7 +53,7 @@ def load_movielens(name: str = "ml-100k", data_dir: str | os.PathLike | None = N
     raises ``DataUnavailableError`` saying what to do.
     Introduced in notebook 03 (Train an RBM on MovieLens).
     """
-    name = _check_name(name)
+    name, seed = _check_arguments(name, data_dir, seed)
     if name == "synthetic":
         return make_synthetic(seed=seed)[0]
     spec = dataset_spec(name)
@@ -69,7 +69,7 @@ def load_movies(name: str = "ml-100k", data_dir: str | os.PathLike | None = None
     ``genres`` is a "|"-joined string ("" for none); each later column is
     named after a genre and holds 0/1. Introduced in notebook 03.
     """
-    name = _check_name(name)
+    name, seed = _check_arguments(name, data_dir, seed)
     if name == "synthetic":
         return make_synthetic(seed=seed)[1]
     spec = dataset_spec(name)
@@ -84,26 +84,33 @@ def load_fold(fold: str = "u1", data_dir: str | os.PathLike | None = None) -> tu
     once; ua and ub hold out exactly 10 ratings per user. Same columns as
     ``load_movielens``. Introduced in notebook 05 (Recommend and evaluate).
     """
-    if fold not in ML100K_FOLDS:
-        raise ValueError(f"fold must be one of {', '.join(ML100K_FOLDS)} (the official ml-100k splits); got {fold!r}.")
+    check_choice(fold, "fold", ML100K_FOLDS, hint=" (the official ml-100k splits)")
+    check_folder_argument(data_dir, "data_dir")
     train, test = (dataset_file("ml-100k", f"{fold}.{part}", data_dir) for part in ("base", "test"))
     return _read(read_ml100k_ratings, train, "ml-100k", data_dir), _read(read_ml100k_ratings, test, "ml-100k", data_dir)
 
 
-def _check_name(name: str) -> str:
-    if name in DATASET_NAMES:
-        return name
-    close = difflib.get_close_matches(str(name), DATASET_NAMES, n=1)
-    hint = f' Did you mean "{close[0]}"?' if close else ""
-    known = ", ".join(f'"{known}"' for known in DATASET_NAMES)
-    raise ValueError(f"name must be one of {known}; got {name!r}.{hint}")
+def _check_arguments(name: object, data_dir: object, seed: object) -> tuple[str, int]:
+    """The checked ``name`` and ``seed`` (``seed`` is checked even where it is ignored, so a typo never hides)."""
+    check_folder_argument(data_dir, "data_dir")
+    return check_choice(name, "name", DATASET_NAMES), check_seed(seed)
+
+
+def _check_path(path: object) -> Path:
+    """``path`` as a Path, if it names an existing file; else a ValueError naming it."""
+    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path) or "\0" in os.fspath(path):
+        raise ValueError(f"path must be the path of a MovieLens file (a str or pathlib.Path); got {describe(path)}.")
+    if not Path(path).is_file():
+        what = "a directory" if Path(path).is_dir() else "not there"
+        raise ValueError(f"path {os.fspath(path)!r} is {what}; pass the path of a MovieLens file, e.g. <cache>/ml-100k/u.data.")
+    return Path(path)
 
 
 def _read(reader: Callable[[Path], pd.DataFrame], path: Path, name: str, data_dir: str | os.PathLike | None) -> pd.DataFrame:
     """Run a parser; a file it cannot read becomes a ``DataUnavailableError`` naming the file."""
     try:
         return reader(path)
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as error:
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError, OSError) as error:
         problem = f"{path} could not be read ({str(error).splitlines()[0]}), so it is not in the {name} format or is truncated; delete it"
         raise unavailable_error(dataset_spec(name), cache_dir(data_dir), problem) from error
 
@@ -113,6 +120,7 @@ def read_ml100k_ratings(path: str | os.PathLike) -> pd.DataFrame:
 
     Introduced in notebook 03 (training on MovieLens).
     """
+    path = _check_path(path)
     return pd.read_csv(path, sep="\t", header=None, names=RATING_COLUMNS, dtype="int64")
 
 
@@ -121,6 +129,7 @@ def read_ml100k_movies(path: str | os.PathLike) -> pd.DataFrame:
 
     Introduced in notebook 03 (training on MovieLens).
     """
+    path = _check_path(path)
     fields = ["item_id", "title", "release_date", "video_release_date", "imdb_url", *ML100K_GENRES]
     types = {"item_id": "int64", "title": str, "release_date": str, **{genre: "int8" for genre in ML100K_GENRES}}
     table = pd.read_csv(
@@ -140,6 +149,7 @@ def read_ml1m_ratings(path: str | os.PathLike) -> pd.DataFrame:
 
     Introduced in notebook 03 (training on MovieLens).
     """
+    path = _check_path(path)
     # pandas reads one-character separators with its fast C parser; "::" would need the slow Python one.
     text = Path(path).read_bytes().replace(b"::", b"\t")
     return pd.read_csv(io.BytesIO(text), sep="\t", header=None, names=RATING_COLUMNS, dtype="int64")
@@ -150,6 +160,7 @@ def read_ml1m_movies(path: str | os.PathLike) -> pd.DataFrame:
 
     Introduced in notebook 03 (training on MovieLens).
     """
+    path = _check_path(path)
     rows = []
     for number, line in enumerate(Path(path).read_text(encoding="latin-1").splitlines(), start=1):
         if not line.strip():
@@ -167,6 +178,7 @@ def read_latest_ratings(path: str | os.PathLike) -> pd.DataFrame:
 
     Introduced in notebook 03 (training on MovieLens).
     """
+    path = _check_path(path)
     types = {"userId": "int64", "movieId": "int64", "rating": "float64", "timestamp": "int64"}
     table = pd.read_csv(path, dtype=types, encoding="utf-8")
     if list(table.columns) != list(types):
@@ -182,6 +194,7 @@ def read_latest_movies(path: str | os.PathLike) -> pd.DataFrame:
 
     Introduced in notebook 03 (training on MovieLens).
     """
+    path = _check_path(path)
     table = pd.read_csv(path, dtype={"movieId": "int64", "title": str, "genres": str}, encoding="utf-8", keep_default_na=False)
     if list(table.columns) != ["movieId", "title", "genres"]:
         raise ValueError(f"expected the header movieId,title,genres; got {','.join(map(str, table.columns))}")

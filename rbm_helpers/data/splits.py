@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .checks import check_number, check_seed
 from .matrices import check_ratings
 
 
@@ -24,8 +25,8 @@ def holdout_split(ratings: pd.DataFrame, *, test_fraction: float = 0.2, seed: in
     original index and order. Introduced in notebook 05 (Recommend and evaluate).
     """
     check_ratings(ratings)
-    if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float)) or not 0 <= test_fraction < 1:
-        raise ValueError(f"test_fraction must be a number in [0, 1); got {test_fraction!r}.")
+    test_fraction = check_number(test_fraction, "test_fraction", low=0, high=1, high_open=True, example="test_fraction=0.2")
+    seed = check_seed(seed)
     users = pd.factorize(ratings["user_id"])[0]
     rng = np.random.default_rng(seed)
     order = np.lexsort((rng.random(len(ratings)), users))  # rows grouped by user, shuffled within each user

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..validation import check_non_negative, check_positive_int
+from .checks import check_int, check_number, check_seed
 
 GENRES = (
     "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
@@ -66,15 +66,9 @@ def make_synthetic(
     follow the planted model exactly.
     Introduced in notebook 03 as the offline stand-in for MovieLens.
     """
-    check_positive_int(n_users, "n_users")
-    check_positive_int(n_items, "n_items")
-    check_positive_int(n_tastes, "n_tastes")
-    check_non_negative(noise, "noise")
-    if not n_users <= n_ratings <= n_users * n_items:
-        raise ValueError(
-            f"n_ratings must be between n_users ({n_users:,}: every user rates something) and "
-            f"n_users * n_items ({n_users * n_items:,}: every pair rated once); got {n_ratings!r}."
-        )
+    n_users, n_items, n_ratings, n_tastes = _check_sizes(n_users, n_items, n_ratings, n_tastes)
+    seed = check_seed(seed)
+    noise = check_number(noise, "noise", low=0, example="noise=0.8")
     rng = np.random.default_rng(seed)
     genre_flags = _movie_genres(rng, n_items)
     quality = rng.standard_normal(n_items)
@@ -97,6 +91,29 @@ def make_synthetic(
         }
     )
     return ratings, _movies_table(rng, genre_flags)
+
+
+MAX_PAIRS = 100_000_000
+"""At most this many (user, movie) pairs: generating takes time in proportion to n_users * n_items (about 10 s here)."""
+
+
+def _check_sizes(n_users: object, n_items: object, n_ratings: object, n_tastes: object) -> tuple[int, int, int, int]:
+    """Whole numbers >= 1, ``n_users <= n_ratings <= n_users * n_items``, and not so large that generating takes minutes."""
+    n_users = check_int(n_users, "n_users", minimum=1, example="n_users=943")
+    n_items = check_int(n_items, "n_items", minimum=1, example="n_items=1682")
+    n_ratings = check_int(n_ratings, "n_ratings", minimum=1, example="n_ratings=100_000")
+    n_tastes = check_int(n_tastes, "n_tastes", minimum=1, example="n_tastes=4")
+    if n_users * n_items > MAX_PAIRS:
+        raise ValueError(
+            f"n_users * n_items must be at most {MAX_PAIRS:,} (generating takes time in proportion to it); "
+            f"got {n_users:,} * {n_items:,} = {n_users * n_items:,}. Use fewer users or movies."
+        )
+    if not n_users <= n_ratings <= n_users * n_items:
+        raise ValueError(
+            f"n_ratings must be between n_users ({n_users:,}: every user rates something) and "
+            f"n_users * n_items ({n_users * n_items:,}: every pair rated once); got {n_ratings!r}."
+        )
+    return n_users, n_items, n_ratings, n_tastes
 
 
 def _ratings_per_user(rng: np.random.Generator, n_users: int, n_items: int, n_ratings: int) -> np.ndarray:
