@@ -24,8 +24,32 @@ def resolve_device(device: str | torch.device | None = None) -> torch.device:
             return torch.device("mps")
         return torch.device("cpu")
     try:
-        return torch.device(device)
+        resolved = torch.device(device)
     except (RuntimeError, TypeError) as error:
         raise ValueError(
             f"device must be None, 'auto', 'cpu', 'cuda' or 'mps' (or a torch.device); got {device!r}."
         ) from error
+    if resolved.type != "cpu" and resolved not in available_devices(include_indices=resolved.index is not None):
+        raise ValueError(
+            f"device {str(resolved)!r} is not available on this machine; available: "
+            f"{', '.join(str(d) for d in available_devices())}. Use device='auto' to take the best one there is."
+        )
+    return resolved
+
+
+def available_devices(*, include_indices: bool = False) -> list[torch.device]:
+    """The devices torch can use here: the CPU, each CUDA GPU, Apple's MPS.
+
+    Introduced in notebook 03 (training on MovieLens, where a GPU helps most).
+    """
+    devices = [torch.device("cpu")]
+    if torch.cuda.is_available():
+        devices.append(torch.device("cuda"))
+        if include_indices:
+            devices += [torch.device("cuda", i) for i in range(torch.cuda.device_count())]
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        devices.append(torch.device("mps"))
+        if include_indices:
+            devices.append(torch.device("mps", 0))
+    return devices

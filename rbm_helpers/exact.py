@@ -20,6 +20,8 @@ import torch
 from .model import RBM, Gradients
 from .units import MAX_ENUMERATED_STATES, all_categories, all_states, check_beta
 from .units.base import enumeration_limit_error
+from . import validation
+from .validation import check_memory
 
 __all__ = [
     "MAX_ENUMERATED_STATES",
@@ -59,6 +61,13 @@ def _enumerated_layer(model: RBM, layer: str | None = None) -> str:
             f"n_hidden={model.n_hidden})",
             states[which],
         )
+    check_memory(
+        f"enumerating the {int(states[which]):,} states of the {which} layer of this model "
+        f"(n_visible={model.n_visible}, n_hidden={model.n_hidden})",
+        2 * int(states[which]) * (model.visible.size + model.n_hidden) * model.dtype.itemsize,
+        limit=validation.ENUMERATION_LIMIT_BYTES,
+        limit_name="ENUMERATION_LIMIT_BYTES",
+    )
     return which
 
 

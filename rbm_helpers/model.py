@@ -40,7 +40,7 @@ from torch import nn
 from .device import resolve_device
 from .sparse import ObservedPattern
 from .units import Bernoulli, Units, bernoulli, check_beta, join_missing, split_missing, units_from_spec
-from .validation import check_hidden, check_non_negative, check_positive_int
+from .validation import check_hidden, check_memory, check_non_negative, check_positive_int
 
 __all__ = ["Gradients", "ObservedPattern", "RBM", "bernoulli", "join_missing", "split_missing"]
 
@@ -102,6 +102,10 @@ class RBM(nn.Module):
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ValueError(f"seed must be an integer or None; got {seed!r}.")
         self.seed, self.init_std = seed, float(init_std)
+        check_memory(
+            f"the parameters of an RBM with {self.visible!r} and {self.n_hidden} hidden units",
+            (self.visible.size + 1) * (self.n_hidden + 1) * (8 + dtype.itemsize),  # drawn in float64, then cast
+        )
         device = resolve_device(device)
         init_generator = torch.Generator().manual_seed(seed) if seed is not None else None
         shape = self.visible.bias_shape + (self.n_hidden,)

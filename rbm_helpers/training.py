@@ -217,6 +217,10 @@ def train(
         raise ValueError("data has no observed entries (every value is -1): there is nothing to train on.")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise ValueError(f"seed must be an integer or None; got {seed!r}.")
+    largest = torch.finfo(rbm.dtype).max
+    for rate_name, rate in [("learning_rate", learning_rate), *((f"learning_rates[{k!r}]", v) for k, v in (learning_rates or {}).items())]:
+        if check_non_negative(rate, rate_name) > largest:
+            raise ValueError(f"{rate_name}={rate:g} does not fit in the model's dtype {rbm.dtype} (at most {largest:g}); use a smaller rate.")
     if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
         raise ValueError(f"optimizer must be a torch.optim.Optimizer over rbm.parameters(); got {type(optimizer).__name__}.")
     held_inputs, held_targets, held_rows = _split_held_out(held_out)

@@ -41,6 +41,7 @@ def check_units(
             f"{name} must be a torch.Tensor of shape (batch, {n_units}); got {type(x).__name__}. "
             f"Convert with torch.as_tensor({name}, dtype=torch.float32)."
         )
+    check_dense(x, name)
     if not x.is_floating_point():
         raise ValueError(
             f"{name} must be a floating-point tensor (the model's dtype); got dtype {x.dtype}. "
@@ -53,6 +54,8 @@ def check_units(
             if allow_missing
             else f"{name} contains NaN; {layer} units must be 0 or 1."
         )
+    if torch.isinf(x).any():
+        raise ValueError(f"{name} contains inf; {layer} units must be 0 or 1" + (" (or -1 for unrated)." if allow_missing else "."))
     allowed = (x == 0) | (x == 1)
     if allow_missing:
         allowed |= x == MISSING
@@ -67,6 +70,18 @@ def check_units(
             hint = " Did you pass probabilities? Sample them first (the second output of sample_h / sample_v)."
         raise ValueError(f"{name} must hold {expected}; got {_describe_values(x)}.{hint}")
     return x
+
+
+def check_dense(x: torch.Tensor, name: str) -> None:
+    """Refuse a sparse tensor (COO, CSR, ...) with a pointer to its dense form.
+
+    Introduced in notebook 03 (rating matrices, dense and sparse).
+    """
+    if x.layout != torch.strided:
+        raise ValueError(
+            f"{name} is a sparse tensor ({x.layout}); the model takes dense rows. Convert a batch with "
+            f"{name}.to_dense(), or take rows of a sparse ratings matrix with rbm_helpers.data.dense_rows."
+        )
 
 
 def check_batch_shape(x: torch.Tensor, name: str, n_units: int, columns: str, hint: str = "") -> torch.Tensor:
@@ -127,6 +142,7 @@ def check_categories(
             f"{name} must be a torch.Tensor of {expected}, shape (batch, {n_items}); got {given}. "
             f"Convert with torch.as_tensor({name}, dtype=torch.long)."
         )
+    check_dense(x, name)
     one_hot = x.dim() == 3 and x.shape[1:] == (n_items, n_categories)
     hint = f" This looks one-hot; pass categories instead: {name}.argmax(-1), with -1 where a row is all zero." if one_hot else ""
     x = check_batch_shape(x, name, n_items, f"one row per user, one column per movie, each entry one of {expected}", hint)
@@ -167,3 +183,27 @@ def check_hidden(h: object, name: str, n_hidden: int, *, allow_probabilities: bo
                 )
             return h2
     return check_units(h, name, n_hidden, layer="hidden")
+
+
+MEMORY_LIMIT_BYTES = 8 * 2**30
+"""The most memory (8 GiB) one model, matrix or enumeration may ask for before the package refuses it.
+
+Change it with ``rbm_helpers.validation.MEMORY_LIMIT_BYTES = ...`` on a bigger machine."""
+
+
+def check_memory(what: str, n_bytes: int, *, limit: int | None = None, limit_name: str = "MEMORY_LIMIT_BYTES") -> None:
+    """Refuse, before allocating, something that would need more than ``limit`` bytes (``MEMORY_LIMIT_BYTES``).
+
+    Introduced in notebook 03 (rating matrices at scale).
+    """
+    limit = MEMORY_LIMIT_BYTES if limit is None else limit
+    if n_bytes > limit:
+        raise ValueError(
+            f"{what} would need {n_bytes / 2**30:,.1f} GiB of memory, more than the limit of "
+            f"{limit / 2**30:g} GiB (rbm_helpers.validation.{limit_name}). "
+            "Use a smaller model, or raise the limit if this machine really has the memory."
+        )
+
+
+ENUMERATION_LIMIT_BYTES = 2**30
+"""The most memory (1 GiB) an exact enumeration may take: exact computations are for tiny models."""

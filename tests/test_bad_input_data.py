@@ -198,7 +198,7 @@ ARGUMENTS = {
     "matrix dtype int": Case(lambda t: ratings_matrix(RATINGS, dtype=torch.int64), ("dtype", "torch.int64")),
     "matrix dtype str": Case(lambda t: ratings_matrix(RATINGS, dtype="float32"), ("dtype", "'float32'")),
     "matrix device unknown": Case(lambda t: ratings_matrix(RATINGS, device="gpu0"), ("device", "'gpu0'")),
-    "matrix device absent": Case(lambda t: ratings_matrix(RATINGS, device="xla"), ("device='xla'", "not usable")),
+    "matrix device absent": Case(lambda t: ratings_matrix(RATINGS, device="xla"), ("'xla'", "not available on this machine")),
     "matrix index str": Case(lambda t: ratings_matrix(RATINGS, index="abc"), ("index", "RatingsIndex")),
     "matrix rating str": Case(lambda t: ratings_matrix(synthetic_ratings(rating="4")), ("ratings['rating']", "to_numeric")),
     "matrix rating inf": Case(lambda t: ratings_matrix(synthetic_ratings(rating=np.inf)), ("ratings['rating']", "inf")),

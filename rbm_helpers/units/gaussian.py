@@ -16,7 +16,7 @@ import math
 
 import torch
 
-from ..validation import check_batch_shape
+from ..validation import check_batch_shape, check_dense
 from .base import Units
 
 
@@ -27,6 +27,7 @@ class Gaussian(Units):
         if not isinstance(x, torch.Tensor) or not x.is_floating_point():
             given = type(x).__name__ if not isinstance(x, torch.Tensor) else f"dtype {x.dtype}"
             raise ValueError(f"{name} must be a floating-point torch.Tensor of shape (batch, {self.n}); got {given}.")
+        check_dense(x, name)
         x = check_batch_shape(x, name, self.n, "one row per example, one column per visible unit")
         if not bool(torch.isfinite(x).all()):
             kind = "NaN" if bool(torch.isnan(x).any()) else "inf"
