@@ -206,7 +206,8 @@ def train(
     extra columns. ``seed`` fixes shuffling and sampling. ``condition`` is the
     extra input of a conditional model, one row per data row. Training stops
     with ``TrainingDivergedError`` if a parameter becomes non-finite or
-    explodes. Introduced in notebook 02 and used from notebook 03 on.
+    explodes; after any error the model is put back as it was before the
+    call. Introduced in notebook 02 and used from notebook 03 on.
     """
     if not isinstance(rbm, RBM):
         raise ValueError(f"rbm must be an rbm_helpers RBM (RBM, SoftmaxRBM, ...); got {type(rbm).__name__}.")
@@ -238,6 +239,22 @@ def train(
     sampler = torch.Generator(device=rbm.device).manual_seed(seed + 1) if seed is not None else rbm.generator
     chains = _initial_chains(values, observed, method, n_chains or batch_size, shuffler)
 
+    before = {name: value.detach().clone() for name, value in rbm.state_dict().items()}
+    try:
+        history = _epochs(rbm, data, values, observed, condition, chains, optimizer, method, k, batch_size, shuffler,
+                          sampler, epochs, learning_rate, monitor, held_inputs, held_targets, held_rows, callbacks, progress)
+    except BaseException:
+        with torch.no_grad():
+            rbm.load_state_dict(before)  # an error (a diverged run, a callback's, Ctrl-C) leaves the model as it was
+        raise
+    columns = ["epoch", "train_error", "held_out_error", "free_energy_gap", "seconds"]
+    frame = pd.DataFrame(history, columns=columns + [c for c in (history[0] if history else {}) if c not in columns])
+    return frame.set_index("epoch")
+
+
+def _epochs(rbm, data, values, observed, condition, chains, optimizer, method, k, batch_size, shuffler, sampler,
+            epochs, learning_rate, monitor, held_inputs, held_targets, held_rows, callbacks, progress) -> list[dict]:
+    """The epochs of ``train``: train, check for divergence, monitor, call back; one record per epoch."""
     history: list[dict] = []
     bar = tqdm(range(1, epochs + 1), desc="epochs", unit="epoch", disable=not progress, leave=False)
     for epoch in bar:
@@ -261,9 +278,7 @@ def train(
             record.update(extra or {})
         history.append(record)
         bar.set_postfix(train_error=f"{record['train_error']:.4f}")
-    columns = ["epoch", "train_error", "held_out_error", "free_energy_gap", "seconds"]
-    frame = pd.DataFrame(history, columns=columns + [c for c in (history[0] if history else {}) if c not in columns])
-    return frame.set_index("epoch")
+    return history
 
 
 def _train_epoch(
