@@ -1,12 +1,15 @@
 """One place that trains and scores every named model on a fold: notebook 05 and the benchmark share it.
 
 A *model* here is anything that, given a fold's training data and a seed,
-returns a score p(liked) for every (user, movie). The registry ``MODELS``
-holds the simple baselines of ``rbm_helpers.baselines`` and the series'
+returns a prediction for every (user, movie): for the task ``"liked"`` a
+score p(liked) (notebook 05), for the task ``"stars"`` predicted stars
+(notebook 06). One registry, ``REGISTRY``, holds both; ``MODELS`` and
+``RATING_MODELS`` are its read-only views by task. ``MODELS`` holds the simple baselines of ``rbm_helpers.baselines`` and the series'
 RBMs: the seed article's recipe exactly as its code trains it, the sane
 Bernoulli RBM of ``rbm_helpers.recipes``, and that RBM averaged with the
 user's liked-rate (notebook 05 shows why: a disliked movie encoded as 0 sends
-nothing to the hidden units, so the 0/1 RBM cannot see a user's dislikes); ``evaluate_model`` fits one on one fold and scores it on the fold's
+nothing to the hidden units, so the 0/1 RBM cannot see a user's dislikes);
+``evaluate_model`` fits one on one fold and scores it on the fold's
 held-out ratings with ``rbm_helpers.metrics``; ``evaluate`` does every
 (model, fold) pair and returns one row each; ``summarize`` gives mean and
 standard deviation over folds. Notebook 05 and ``benchmarks/quality.py`` both
@@ -25,10 +28,11 @@ seed article's test loss: one Bernoulli sample per pair) and
 users. Introduced in notebook 05 (Recommend and evaluate).
 
 Notebook 06 (Softmax units) adds its softmax RBMs with K = 2 to ``MODELS``,
-and a second registry with the same shape for *star ratings*:
-``RATING_MODELS`` (the rating baselines -- global mean, BaselineOnly -- the
-softmax RBMs with K = 5 and a labelled blend) returns predicted stars for
-every pair, and ``evaluate_ratings`` scores them with ``metrics.rmse`` and
+and the models of *star ratings*, registered with ``task="stars"``
+(``register_rating_model``): ``RATING_MODELS`` (the rating baselines --
+global mean, BaselineOnly -- the softmax RBMs with K = 5 and a labelled
+blend) returns predicted stars for every pair, and ``evaluate_ratings``
+(``evaluate(..., task="stars")``) scores them with ``metrics.rmse`` and
 ``metrics.mae`` (pooled over the held-out ratings, as scikit-surprise does);
 ``summarize`` and ``markdown_table`` work on its results too. The
 conditional softmax RBMs are told which (user, movie) pairs are held out, as
@@ -43,7 +47,7 @@ import contextlib
 import math
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import pandas as pd
 import torch
@@ -51,7 +55,7 @@ import torch
 from . import baselines, metrics
 from .data import RatingsIndex, holdout_split, load_fold, make_synthetic, ratings_matrix
 from .data.sources import ML100K_FOLDS
-from .recipes import SANE_RECIPE, train_sane_rbm
+from .recipes import SANE_RECIPE, Recipe, train_sane_rbm
 from .recipes_softmax import (
     CONDITIONAL_K2,
     CONDITIONAL_K5,
@@ -59,7 +63,6 @@ from .recipes_softmax import (
     MOVIES_K5,
     PAPER_K2,
     PAPER_K5,
-    SoftmaxRecipe,
     fit_softmax,
     predict_softmax,
 )
@@ -74,9 +77,12 @@ __all__ = [
     "MODELS",
     "RATING_METRICS",
     "RATING_MODELS",
+    "REGISTRY",
+    "TASKS",
     "Fold",
     "ModelEntry",
     "RatingModelEntry",
+    "TaskView",
     "evaluate",
     "evaluate_model",
     "evaluate_ratings",
@@ -96,12 +102,16 @@ FIVE_FOLDS = ("u1", "u2", "u3", "u4", "u5")
 """The five official 80/20 folds of ml-100k; their test sets cover every rating once."""
 
 METRICS = ("mae_sampled", "mae_threshold", "auc", "precision_at_10")
-"""The metrics ``evaluate`` reports, in the order of its columns."""
+"""The metrics ``evaluate`` reports for p(liked), in the order of its columns."""
+
+RATING_METRICS = ("rmse", "mae")
+"""The metrics ``evaluate_ratings`` reports for predicted stars, in the order of its columns."""
 
 SYNTHETIC = "synthetic"
 """The fold name of the offline stand-in: ``make_synthetic(seed=0)`` with 20% of each user's ratings held out."""
 
-KINDS = ("baseline", "rbm")
+TASKS = {"liked": ("baseline", "rbm"), "stars": ("baseline", "rbm", "blend")}
+"""What a model can predict, with the kinds of model each task has: p(liked) (notebook 05) or stars (notebook 06)."""
 
 
 # ---------------------------------------------------------------------- folds
@@ -172,71 +182,106 @@ FitPredict = Callable[[Fold, int], torch.Tensor]
 
 @dataclass(frozen=True)
 class ModelEntry:
-    """A named model: ``fit_predict(fold, seed)`` returns p(liked) for every (user, movie) of the fold.
+    """A named model: ``fit_predict(fold, seed)`` returns a prediction for every (user, movie) of the fold.
 
-    ``kind`` is ``"baseline"`` or ``"rbm"``. Introduced in notebook 05.
+    For ``task="liked"`` the prediction is p(liked), scored by ``evaluate``;
+    for ``task="stars"`` it is predicted stars, scored by ``evaluate_ratings``.
+    ``kind`` is one of ``TASKS[task]``: ``"baseline"``, ``"rbm"`` or (stars
+    only) ``"blend"``. Introduced in notebook 05; notebook 06 adds the task "stars".
     """
 
     name: str
     kind: str
     fit_predict: FitPredict
     description: str
+    task: str = "liked"
 
 
-MODELS: dict[str, ModelEntry] = {}
-"""Every model ``evaluate`` knows, by name, in the order they were registered."""
+REGISTRY: dict[str, ModelEntry] = {}
+"""Every model ``evaluate`` and ``evaluate_ratings`` know, by name, in the order they were registered."""
 
 
-def register_model(name: str, *, kind: str, description: str) -> Callable[[FitPredict], FitPredict]:
-    """Decorator: add ``fit_predict(fold, seed) -> scores`` to ``MODELS`` under ``name``.
+class TaskView(Mapping):
+    """The entries of ``REGISTRY`` for one task, by name, in registration order: a live, read-only dict.
 
-    Registering a name twice replaces the old entry (handy in a notebook).
-    Introduced in notebook 05.
+    Introduced in notebook 05 (``MODELS``); notebook 06 adds ``RATING_MODELS``.
     """
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}; got {kind!r}.")
+
+    def __init__(self, task: str) -> None:
+        self.task = task
+
+    def __getitem__(self, name: str) -> ModelEntry:
+        entry = REGISTRY[name]
+        if entry.task != self.task:
+            raise KeyError(name)
+        return entry
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([name for name, entry in REGISTRY.items() if entry.task == self.task])
+
+    def __len__(self) -> int:
+        return sum(entry.task == self.task for entry in REGISTRY.values())
+
+    def __repr__(self) -> str:
+        return f"TaskView({self.task!r}: {list(self)})"
+
+
+MODELS = TaskView("liked")
+"""The models of liked / disliked that ``evaluate`` knows, by name, in the order they were registered."""
+
+RATING_MODELS = TaskView("stars")
+"""The models of star ratings that ``evaluate_ratings`` knows, by name, in the order they were registered."""
+
+
+def register_model(name: str, *, kind: str, description: str, task: str = "liked") -> Callable[[FitPredict], FitPredict]:
+    """Decorator: add ``fit_predict(fold, seed)`` to ``REGISTRY`` under ``name``, for ``task``.
+
+    Registering a name twice replaces the old entry (handy in a notebook); a
+    name belongs to one task. Introduced in notebook 05; notebook 06 adds ``task``.
+    """
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {tuple(TASKS)}; got {task!r}.")
+    if kind not in TASKS[task]:
+        raise ValueError(f"kind must be one of {TASKS[task]}; got {kind!r}.")
     if not isinstance(name, str) or not name:
         raise ValueError(f"name must be a non-empty string; got {name!r}.")
+    if name in REGISTRY and REGISTRY[name].task != task:
+        raise ValueError(f"name {name!r} is already a model of task {REGISTRY[name].task!r}; choose another name.")
 
     def add(fit_predict: FitPredict) -> FitPredict:
-        MODELS[name] = ModelEntry(name, kind, fit_predict, description)
+        REGISTRY[name] = ModelEntry(name, kind, fit_predict, description, task)
         return fit_predict
 
     return add
 
 
-@register_model("always liked", kind="baseline", description="p(liked) = 1 for every pair")
-def _always_liked(fold: Fold, seed: int) -> torch.Tensor:
-    return baselines.always_liked(fold.train)
+def register_rating_model(name: str, *, kind: str, description: str) -> Callable[[FitPredict], FitPredict]:
+    """Decorator: ``register_model(..., task="stars")``, for a model that predicts stars.
+
+    Introduced in notebook 06 (Softmax units).
+    """
+    return register_model(name, kind=kind, description=description, task="stars")
 
 
-@register_model("user majority", kind="baseline", description="1 if the user likes at least half of what they rated, else 0")
-def _user_majority(fold: Fold, seed: int) -> torch.Tensor:
-    return baselines.user_majority(fold.train)
-
-
-@register_model("user liked-rate", kind="baseline", description="the user's fraction of liked ratings (user majority before the threshold)")
-def _user_liked_rate(fold: Fold, seed: int) -> torch.Tensor:
-    return baselines.user_liked_rate(fold.train)
-
-
-@register_model("movie liked-rate", kind="baseline", description="the movie's liked-rate, smoothed with 2 pseudo-ratings at the global rate")
-def _movie_liked_rate(fold: Fold, seed: int) -> torch.Tensor:
-    return baselines.movie_liked_rate(fold.train)
-
-
-@register_model("blend user+movie", kind="baseline", description="the mean of the user's and the movie's liked-rates")
-def _blend(fold: Fold, seed: int) -> torch.Tensor:
-    return baselines.user_movie_blend(fold.train)
-
-
-@register_model(
-    "movie popularity",
-    kind="baseline",
-    description="the share of users who rated the movie: p(rated), not p(liked); shows what precision@10 rewards",
+BASELINES = (
+    ("always liked", baselines.always_liked, "p(liked) = 1 for every pair"),
+    ("user majority", baselines.user_majority, "1 if the user likes at least half of what they rated, else 0"),
+    ("user liked-rate", baselines.user_liked_rate, "the user's fraction of liked ratings (user majority before the threshold)"),
+    ("movie liked-rate", baselines.movie_liked_rate, "the movie's liked-rate, smoothed with 2 pseudo-ratings at the global rate"),
+    ("blend user+movie", baselines.user_movie_blend, "the mean of the user's and the movie's liked-rates"),
+    ("movie popularity", baselines.movie_popularity,
+     "the share of users who rated the movie: p(rated), not p(liked); shows what precision@10 rewards"),
 )
-def _movie_popularity(fold: Fold, seed: int) -> torch.Tensor:
-    return baselines.movie_popularity(fold.train)
+"""The baselines of liked / disliked (notebook 05): (name, function of the training matrix, description)."""
+
+
+def _on_train(baseline: Callable[[torch.Tensor], torch.Tensor]) -> FitPredict:
+    """The fit-and-predict function of a baseline: ``baseline`` applied to the fold's training matrix."""
+    return lambda fold, seed: baseline(fold.train)
+
+
+for _name, _baseline, _description in BASELINES:
+    register_model(_name, kind="baseline", description=_description)(_on_train(_baseline))
 
 
 @register_model("seed recipe RBM", kind="rbm", description="the seed article's RBM and training loop, its one-sample up-down prediction")
@@ -291,7 +336,7 @@ def star_matrices(fold: Fold) -> tuple[torch.Tensor, torch.Tensor]:
     return cache["stars"]
 
 
-def trained_softmax(fold: Fold, recipe: SoftmaxRecipe, seed: int = 0) -> tuple[SoftmaxRBM, torch.Tensor]:
+def trained_softmax(fold: Fold, recipe: Recipe, seed: int = 0) -> tuple[SoftmaxRBM, torch.Tensor]:
     """Train ``recipe`` on the fold's training stars: the model and its distributions for every (user, movie).
 
     The distributions have shape (n_users, n_movies, K) (``predict_softmax``);
@@ -321,7 +366,7 @@ SOFTMAX_K2_MODELS = (
 """The K = 2 softmax RBMs of notebook 06: (name, recipe, description); p(liked) is the category-1 probability."""
 
 
-def _liked_probability(recipe: SoftmaxRecipe) -> FitPredict:
+def _liked_probability(recipe: Recipe) -> FitPredict:
     """The fit-and-predict function of a K = 2 softmax recipe: p(liked) for every (user, movie)."""
     return lambda fold, seed: trained_softmax(fold, recipe, seed)[1][..., 1]
 
@@ -349,37 +394,53 @@ def single_thread() -> Iterator[None]:
         torch.set_num_threads(threads)
 
 
-def _entry(name: str) -> ModelEntry:
-    if name not in MODELS:
-        known = ", ".join(repr(known) for known in MODELS)
+def _entry(name: str, models: Mapping[str, ModelEntry] = REGISTRY) -> ModelEntry:
+    if name not in models:
+        known = ", ".join(repr(known) for known in models)
         raise ValueError(f"model must be one of {known}; got {name!r}.")
-    return MODELS[name]
+    return models[name]
 
 
-def _fit_and_score(name: str, fold: Fold, seed: int, k: int) -> tuple[dict, torch.Tensor]:
-    """The result row of ``evaluate_model`` and the scores it was computed from."""
-    entry = _entry(name)
+def _score(entry: ModelEntry, predictions: torch.Tensor, fold: Fold, seed: int, k: int) -> tuple[dict, torch.Tensor]:
+    """The task's metrics of ``predictions`` on the fold's held-out pairs, and the predictions as scored."""
+    if entry.task == "liked":
+        scores = metrics.check_scores(predictions)
+        if scores.shape != fold.test.shape:
+            raise ValueError(f"model {entry.name!r} returned scores of shape {tuple(scores.shape)}; expected {tuple(fold.test.shape)}.")
+        return metrics.evaluate_binary(scores, fold.test, fold.train, k=k, seed=seed), scores
+    _, test = star_matrices(fold)
+    if not isinstance(predictions, torch.Tensor) or predictions.shape != test.shape:
+        raise ValueError(f"model {entry.name!r} returned predictions of shape {getattr(predictions, 'shape', None)}; expected {tuple(test.shape)}.")
+    truth = test.double()
+    return {"rmse": metrics.rmse(predictions.double(), truth), "mae": metrics.mae(predictions.double(), truth)}, predictions
+
+
+def _fit_and_score(name: str, fold: Fold, seed: int, k: int, models: Mapping[str, ModelEntry] = REGISTRY) -> tuple[dict, torch.Tensor]:
+    """The result row of ``evaluate_model`` and the predictions it was computed from."""
+    entry = _entry(name, models)
     if not isinstance(fold, Fold):
         raise ValueError(f"fold must be a Fold from load_binary_fold(...); got {type(fold).__name__}.")
+    if entry.task == "stars":
+        star_matrices(fold)  # data, not the model's work: made before the clock starts
     with single_thread():
         started = time.perf_counter()
-        scores = entry.fit_predict(fold, seed)
+        predictions = entry.fit_predict(fold, seed)
         seconds = time.perf_counter() - started
-        scores = metrics.check_scores(scores)
-        if scores.shape != fold.test.shape:
-            raise ValueError(f"model {name!r} returned scores of shape {tuple(scores.shape)}; expected {tuple(fold.test.shape)}.")
-        values = metrics.evaluate_binary(scores, fold.test, fold.train, k=k, seed=seed)
-    return {"model": name, "kind": entry.kind, "fold": fold.name, **values, "seconds": seconds}, scores
+        values, predictions = _score(entry, predictions, fold, seed, k)
+    return {"model": name, "kind": entry.kind, "fold": fold.name, **values, "seconds": seconds}, predictions
 
 
 def evaluate_model(name: str, fold: Fold, *, seed: int = 0, k: int = 10) -> dict:
-    """Fit model ``name`` on ``fold.train`` and score it on ``fold.test``; one result row as a dict.
+    """Fit model ``name`` on the fold's training part and score it on the held-out part; one result row as a dict.
 
-    The row holds ``model``, ``kind``, ``fold``, the four ``METRICS``
-    (``precision_at_{k}``) and ``seconds`` (the wall time of fitting and
-    predicting; the only entry that changes from run to run). ``seed`` fixes
-    the model's initial weights and samples and the sample of ``mae_sampled``.
-    Introduced in notebook 05.
+    The row holds ``model``, ``kind``, ``fold``, the metrics of the model's
+    task (``METRICS``, with ``precision_at_{k}``, for p(liked);
+    ``RATING_METRICS`` for stars) and ``seconds`` (the wall time of fitting
+    and predicting on one thread; the only entry that changes from run to
+    run; a blend reuses an RBM trained just before on the same fold, and then
+    counts only its own work). ``seed`` fixes the model's initial weights and
+    samples and the sample of ``mae_sampled``.
+    Introduced in notebook 05; notebook 06 adds the models of stars.
     """
     return _fit_and_score(name, fold, seed, k)[0]
 
@@ -388,37 +449,44 @@ def evaluate(
     models: Sequence[str] | None = None,
     folds: Iterable[str | Fold] = ("u1",),
     *,
+    task: str = "liked",
     seed: int = 0,
     k: int = 10,
     data_dir=None,
     on_result: Callable[[dict], None] | None = None,
     keep_scores: dict | None = None,
 ) -> pd.DataFrame:
-    """Evaluate every model on every fold: one row per (model, fold), folds in the outer loop.
+    """Evaluate every model of ``task`` on every fold: one row per (model, fold), folds in the outer loop.
 
-    ``models`` are names from ``MODELS`` (default: all of them, in order);
+    ``task`` is ``"liked"`` (p(liked), the models of ``MODELS``) or
+    ``"stars"`` (the models of ``RATING_MODELS``; ``evaluate_ratings``).
+    ``models`` are names of that task (default: all of them, in order);
     ``folds`` are fold names for ``load_binary_fold`` or ready ``Fold``s.
     ``on_result`` is called with each row as soon as it is ready (the
-    benchmark prints it). With a dict as ``keep_scores``, the scores behind
-    each row are stored in it under ``(model, fold name)``, for a closer look.
-    Columns: ``model, kind, fold, mae_sampled, mae_threshold, auc,
-    precision_at_{k}, seconds``.
+    benchmark prints it). With a dict as ``keep_scores``, the predictions
+    behind each row are stored in it under ``(model, fold name)``, for a
+    closer look. Columns: ``model, kind, fold``, the task's metrics
+    (``mae_sampled, mae_threshold, auc, precision_at_{k}`` or ``rmse, mae``), ``seconds``.
     Introduced in notebook 05; ``benchmarks/quality.py`` runs the same function.
     """
-    names = list(MODELS) if models is None else list(models)
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {tuple(TASKS)}; got {task!r}.")
+    view = TaskView(task)
+    names = list(view) if models is None else list(models)
     for name in names:
-        _entry(name)
+        _entry(name, view)
+    metric_names = [*METRICS[:-1], f"precision_at_{k}"] if task == "liked" else list(RATING_METRICS)
     rows = []
     for fold in folds:
         fold = fold if isinstance(fold, Fold) else load_binary_fold(fold, data_dir=data_dir)
         for name in names:
-            row, scores = _fit_and_score(name, fold, seed, k)
+            row, predictions = _fit_and_score(name, fold, seed, k, view)
             rows.append(row)
             if keep_scores is not None:
-                keep_scores[(name, fold.name)] = scores
+                keep_scores[(name, fold.name)] = predictions
             if on_result is not None:
                 on_result(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["model", "kind", "fold", *metric_names, "seconds"])
 
 
 def summarize(results: pd.DataFrame) -> pd.DataFrame:
@@ -457,11 +525,6 @@ def markdown_table(summary: pd.DataFrame, *, digits: int = 4, seconds_digits: in
 
 
 # ---------------------------------------------------------------------- star ratings (notebook 06)
-RATING_METRICS = ("rmse", "mae")
-"""The metrics ``evaluate_ratings`` reports, in the order of its columns."""
-
-RATING_KINDS = ("baseline", "rbm", "blend")
-
 BLEND_WEIGHT = 0.3
 """The RBM's share in the labelled blend of the users-as-rows RBM (K = 5) with BaselineOnly.
 
@@ -471,44 +534,11 @@ RMSE 0.930 at 0.3 (0.931 at 0.2 and 0.4; the RBM alone 0.959, BaselineOnly
 weights 0.9-1.0, worse below), so it is not blended.
 """
 
-RatingFitPredict = Callable[[Fold, int], torch.Tensor]
+RatingModelEntry = ModelEntry
+"""The old name of a star-rating model's entry: a ``ModelEntry`` with ``task="stars"``."""
 
 
-@dataclass(frozen=True)
-class RatingModelEntry:
-    """A named rating model: ``fit_predict(fold, seed)`` returns predicted stars for every (user, movie).
-
-    ``kind`` is ``"baseline"``, ``"rbm"`` or ``"blend"``. Introduced in notebook 06.
-    """
-
-    name: str
-    kind: str
-    fit_predict: RatingFitPredict
-    description: str
-
-
-RATING_MODELS: dict[str, RatingModelEntry] = {}
-"""Every rating model ``evaluate_ratings`` knows, by name, in the order they were registered."""
-
-
-def register_rating_model(name: str, *, kind: str, description: str) -> Callable[[RatingFitPredict], RatingFitPredict]:
-    """Decorator: add ``fit_predict(fold, seed) -> stars`` to ``RATING_MODELS`` under ``name``.
-
-    Registering a name twice replaces the old entry. Introduced in notebook 06.
-    """
-    if kind not in RATING_KINDS:
-        raise ValueError(f"kind must be one of {RATING_KINDS}; got {kind!r}.")
-    if not isinstance(name, str) or not name:
-        raise ValueError(f"name must be a non-empty string; got {name!r}.")
-
-    def add(fit_predict: RatingFitPredict) -> RatingFitPredict:
-        RATING_MODELS[name] = RatingModelEntry(name, kind, fit_predict, description)
-        return fit_predict
-
-    return add
-
-
-def _expected_stars(fold: Fold, recipe: SoftmaxRecipe, seed: int) -> torch.Tensor:
+def _expected_stars(fold: Fold, recipe: Recipe, seed: int) -> torch.Tensor:
     return expected_category(trained_softmax(fold, recipe, seed)[1]) + 1
 
 
@@ -537,7 +567,7 @@ SOFTMAX_K5_MODELS = (
 """The K = 5 softmax RBMs of notebook 06: (name, recipe, description); the prediction is the expected rating."""
 
 
-def _expected_rating(recipe: SoftmaxRecipe) -> RatingFitPredict:
+def _expected_rating(recipe: Recipe) -> FitPredict:
     """The fit-and-predict function of a K = 5 softmax recipe: the expected stars for every (user, movie)."""
     return lambda fold, seed: _expected_stars(fold, recipe, seed)
 
@@ -555,38 +585,12 @@ def _rating_blend(fold: Fold, seed: int) -> torch.Tensor:
     return BLEND_WEIGHT * _expected_stars(fold, PAPER_K5, seed) + (1 - BLEND_WEIGHT) * _baseline_only(fold, seed)
 
 
-def _rating_entry(name: str) -> RatingModelEntry:
-    if name not in RATING_MODELS:
-        known = ", ".join(repr(known) for known in RATING_MODELS)
-        raise ValueError(f"model must be one of {known}; got {name!r}.")
-    return RATING_MODELS[name]
-
-
-def _fit_and_score_ratings(name: str, fold: Fold, seed: int) -> tuple[dict, torch.Tensor]:
-    entry = _rating_entry(name)
-    if not isinstance(fold, Fold):
-        raise ValueError(f"fold must be a Fold from load_binary_fold(...); got {type(fold).__name__}.")
-    _, test = star_matrices(fold)
-    with single_thread():
-        started = time.perf_counter()
-        predictions = entry.fit_predict(fold, seed)
-        seconds = time.perf_counter() - started
-    if not isinstance(predictions, torch.Tensor) or predictions.shape != test.shape:
-        raise ValueError(f"model {name!r} returned predictions of shape {getattr(predictions, 'shape', None)}; expected {tuple(test.shape)}.")
-    truth = test.double()
-    values = {"rmse": metrics.rmse(predictions.double(), truth), "mae": metrics.mae(predictions.double(), truth)}
-    return {"model": name, "kind": entry.kind, "fold": fold.name, **values, "seconds": seconds}, predictions
-
-
 def evaluate_ratings_model(name: str, fold: Fold, *, seed: int = 0) -> dict:
-    """Fit rating model ``name`` on the fold's training stars; score it on the held-out stars.
+    """``evaluate_model`` for a model of stars: one row ``model, kind, fold, rmse, mae, seconds``.
 
-    One row as a dict: ``model, kind, fold, rmse, mae, seconds`` (``seconds``:
-    fitting and predicting on one thread; a blend reuses an RBM trained just
-    before on the same fold, and then counts only its own work).
     Introduced in notebook 06 (Softmax units).
     """
-    return _fit_and_score_ratings(name, fold, seed)[0]
+    return _fit_and_score(name, fold, seed, 10, RATING_MODELS)[0]
 
 
 def evaluate_ratings(
@@ -598,26 +602,12 @@ def evaluate_ratings(
     on_result: Callable[[dict], None] | None = None,
     keep_predictions: dict | None = None,
 ) -> pd.DataFrame:
-    """Evaluate every rating model on every fold: one row per (model, fold), folds in the outer loop.
+    """``evaluate(..., task="stars")``: every model of ``RATING_MODELS`` on every fold, scored by RMSE and MAE.
 
-    ``models`` are names from ``RATING_MODELS`` (default: all, in order);
-    ``folds`` are fold names for ``load_binary_fold`` or ready ``Fold``s.
-    ``on_result`` is called with each row as soon as it is ready; with a dict
-    as ``keep_predictions``, each row's predicted stars are stored under
+    RMSE and MAE are pooled over the held-out stars; with a dict as
+    ``keep_predictions``, each row's predicted stars are stored under
     ``(model, fold name)``. Columns: ``model, kind, fold, rmse, mae, seconds``.
     Introduced in notebook 06; ``benchmarks/quality.py`` runs the same function.
     """
-    names = list(RATING_MODELS) if models is None else list(models)
-    for name in names:
-        _rating_entry(name)
-    rows = []
-    for fold in folds:
-        fold = fold if isinstance(fold, Fold) else load_binary_fold(fold, data_dir=data_dir)
-        for name in names:
-            row, predictions = _fit_and_score_ratings(name, fold, seed)
-            rows.append(row)
-            if keep_predictions is not None:
-                keep_predictions[(name, fold.name)] = predictions
-            if on_result is not None:
-                on_result(row)
-    return pd.DataFrame(rows, columns=["model", "kind", "fold", *RATING_METRICS, "seconds"])
+    return evaluate(models, folds, task="stars", seed=seed, data_dir=data_dir, on_result=on_result,
+                    keep_scores=keep_predictions)

@@ -36,15 +36,26 @@ import torch
 from .model import RBM
 from .training import Callback, train
 
-__all__ = ["Recipe", "SANE_RECIPE", "SEED_RECIPE", "train_sane_rbm"]
+__all__ = ["ROWS", "Recipe", "SANE_RECIPE", "SEED_RECIPE", "train_sane_rbm"]
+
+ROWS = ("users", "movies")
+"""What a recipe's model takes as rows: one RBM per user (the paper's layout) or per movie (the transpose)."""
+
+CATEGORIES = (None, 2, 5)
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """The settings of one way of training a Bernoulli RBM on a users x movies matrix.
+    """The settings of one way of training an RBM recommender: units, layout, model and training.
 
-    Change one with ``dataclasses.replace(SANE_RECIPE, epochs=40)``.
-    Introduced in notebook 03 (Train an RBM on MovieLens).
+    The defaults are the sane Bernoulli RBM of notebook 03: 0/1 visible units
+    (``n_categories=None``), users as rows, no extra terms.
+    ``n_categories`` 2 or 5 makes one softmax unit per movie (notebook 06,
+    ``recipes_softmax.fit_softmax``); ``rows`` is ``"users"`` or ``"movies"``
+    (the transposed matrix); ``tied`` and ``conditional`` switch on the two
+    terms of ``ConditionalSoftmaxRBM``, whose tied weights learn at
+    ``tied_learning_rate``. Change one with ``dataclasses.replace(SANE_RECIPE, epochs=40)``.
+    Introduced in notebook 03 (Train an RBM on MovieLens); notebook 06 adds the softmax fields.
     """
 
     n_hidden: int = 100
@@ -56,9 +67,37 @@ class Recipe:
     k: int = 1
     method: str = "cd"
     init_std: float = 0.01
+    n_categories: int | None = None
+    rows: str = "users"
+    tied: bool = False
+    conditional: bool = False
+    tied_learning_rate: float = 0.01
+
+    def __post_init__(self) -> None:
+        if self.n_categories not in CATEGORIES:
+            raise ValueError(
+                "n_categories must be 2 (disliked/liked) or 5 (stars) for softmax units, or None for 0/1 "
+                f"Bernoulli units; got {self.n_categories!r}."
+            )
+        if self.rows not in ROWS:
+            raise ValueError(f"rows must be one of {ROWS}; got {self.rows!r}.")
+        if self.n_categories is None and (self.rows != "users" or not self.plain):
+            raise ValueError("a Bernoulli recipe (n_categories=None) has users as rows and neither tied nor "
+                             "conditional terms; set n_categories=2 or 5 for a softmax recipe.")
+
+    @property
+    def plain(self) -> bool:
+        """True when the model has neither tied weights nor the conditional input.
+
+        Introduced in notebook 06 (Softmax units).
+        """
+        return not (self.tied or self.conditional)
 
     def as_dict(self) -> dict:
-        """The settings as a plain dict (for printing as a table)."""
+        """The settings as a plain dict (for printing as a table).
+
+        Introduced in notebook 03 (Train an RBM on MovieLens).
+        """
         return asdict(self)
 
 
@@ -98,6 +137,9 @@ def train_sane_rbm(
     """
     if not isinstance(recipe, Recipe):
         raise ValueError(f"recipe must be a rbm_helpers.recipes.Recipe such as SANE_RECIPE; got {type(recipe).__name__}.")
+    if recipe.n_categories is not None:
+        raise ValueError(f"recipe has softmax units (n_categories={recipe.n_categories}); train it with "
+                         "recipes_softmax.fit_softmax, or use a Bernoulli recipe such as SANE_RECIPE.")
     if not isinstance(train_matrix, torch.Tensor) or train_matrix.dim() != 2:
         raise ValueError(
             "train_matrix must be a 2-D tensor (n_users, n_movies) of 1/0/-1, as "

@@ -61,11 +61,12 @@ Introduced in notebook 06 (Softmax units).
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 
 import pandas as pd
 import torch
 
+from .recipes import Recipe
 from .softmax import SoftmaxRBM, categories_from_ratings
 from .softmax_conditional import ConditionalSoftmaxRBM, Callback, train_conditional
 from .training import train
@@ -84,57 +85,17 @@ __all__ = [
     "rated_matrix",
 ]
 
-ROWS = ("users", "movies")
+SoftmaxRecipe = Recipe
+"""The old name of ``rbm_helpers.recipes.Recipe``, kept so that existing code keeps working."""
 
-
-@dataclass(frozen=True)
-class SoftmaxRecipe:
-    """The settings of one softmax RBM recommender: layout, model and training.
-
-    ``rows`` is ``"users"`` (the paper's layout) or ``"movies"`` (the
-    transposed one); ``tied`` and ``conditional`` switch on the two terms of
-    ``ConditionalSoftmaxRBM`` (both off: a plain ``SoftmaxRBM`` trained with
-    ``rbm_helpers.train``). Change one with ``dataclasses.replace``.
-    Introduced in notebook 06 (Softmax units).
-    """
-
-    n_categories: int = 5
-    rows: str = "movies"
-    n_hidden: int = 200
-    epochs: int = 40
-    batch_size: int = 100
-    learning_rate: float = 0.25
-    momentum: float = 0.5
-    weight_decay: float = 0.01
-    k: int = 1
-    init_std: float = 0.1
-    tied: bool = False
-    conditional: bool = False
-    tied_learning_rate: float = 0.01
-
-    def __post_init__(self) -> None:
-        if self.n_categories not in (2, 5):
-            raise ValueError(f"n_categories must be 2 (disliked/liked) or 5 (stars); got {self.n_categories!r}.")
-        if self.rows not in ROWS:
-            raise ValueError(f"rows must be one of {ROWS}; got {self.rows!r}.")
-
-    @property
-    def plain(self) -> bool:
-        """True when the recipe is a plain ``SoftmaxRBM`` (neither tied nor conditional)."""
-        return not (self.tied or self.conditional)
-
-    def as_dict(self) -> dict:
-        """The settings as a plain dict (for printing as a table)."""
-        return asdict(self)
-
-
-PAPER_K5 = SoftmaxRecipe(n_categories=5, rows="users", n_hidden=100, epochs=25, learning_rate=0.5)
+PAPER_K5 = Recipe(n_categories=5, rows="users", n_hidden=100, epochs=25, learning_rate=0.5, weight_decay=0.01, init_std=0.1)
 """The paper's layout, stars 1-5: one RBM per user, 100 hidden units, CD-1, lr 0.5, weight decay 0.01, 25 epochs."""
 
 PAPER_K2 = replace(PAPER_K5, n_categories=2, epochs=20)
 """The paper's layout with liked / disliked: as ``PAPER_K5`` with K = 2 and 20 epochs."""
 
-MOVIES_K5 = SoftmaxRecipe(n_categories=5, rows="movies", tied=True)
+MOVIES_K5 = Recipe(n_categories=5, rows="movies", tied=True, n_hidden=200, epochs=40, learning_rate=0.25,
+                   weight_decay=0.01, init_std=0.1)
 """One RBM per movie with tied weights, stars: 200 hidden, CD-1, lr 0.25 (tied 0.01), weight decay 0.01, 40 epochs."""
 
 MOVIES_K2 = replace(MOVIES_K5, n_categories=2)
@@ -174,14 +135,14 @@ def rated_matrix(train_ratings: torch.Tensor, asked: torch.Tensor | None = None)
     return rated.float()
 
 
-def _layout(matrix: torch.Tensor, recipe: SoftmaxRecipe) -> torch.Tensor:
+def _layout(matrix: torch.Tensor, recipe: Recipe) -> torch.Tensor:
     """The matrix as the model's rows: as is for ``rows="users"``, transposed for ``rows="movies"``."""
     return matrix if recipe.rows == "users" else matrix.T.contiguous()
 
 
 def fit_softmax(
     train_ratings: torch.Tensor,
-    recipe: SoftmaxRecipe,
+    recipe: Recipe,
     *,
     seed: int = 0,
     asked: torch.Tensor | None = None,
@@ -199,8 +160,9 @@ def fit_softmax(
     a pass over the data and changes nothing else).
     Introduced in notebook 06 (Softmax units).
     """
-    if not isinstance(recipe, SoftmaxRecipe):
-        raise ValueError(f"recipe must be a SoftmaxRecipe such as MOVIES_K5; got {type(recipe).__name__}.")
+    if not isinstance(recipe, Recipe) or recipe.n_categories is None:
+        what = "a Bernoulli Recipe (n_categories=None)" if isinstance(recipe, Recipe) else type(recipe).__name__
+        raise ValueError(f"recipe must be a softmax Recipe (n_categories 2 or 5) such as MOVIES_K5; got {what}.")
     train_ratings = _check_ratings(train_ratings, "train_ratings")
     if recipe.conditional and asked is None:
         raise ValueError("asked is required by a conditional recipe: the (user, movie) pairs it will predict, e.g. test != -1.")
@@ -209,7 +171,7 @@ def fit_softmax(
     data = _layout(categories_from_ratings(train_ratings, recipe.n_categories), recipe)
     sizes = (data.shape[1], recipe.n_categories, recipe.n_hidden)
     settings = dict(epochs=recipe.epochs, batch_size=recipe.batch_size, learning_rate=recipe.learning_rate,
-                    momentum=recipe.momentum, weight_decay=recipe.weight_decay, k=recipe.k, seed=seed,
+                    momentum=recipe.momentum, weight_decay=recipe.weight_decay, k=recipe.k, method=recipe.method, seed=seed,
                     callbacks=callbacks, progress=False)
     if recipe.plain:
         model = SoftmaxRBM(*sizes, seed=seed, init_std=recipe.init_std)
@@ -226,7 +188,7 @@ def fit_softmax(
 def predict_softmax(
     model: SoftmaxRBM,
     train_ratings: torch.Tensor,
-    recipe: SoftmaxRecipe,
+    recipe: Recipe,
     *,
     asked: torch.Tensor | None = None,
 ) -> torch.Tensor:

@@ -45,7 +45,7 @@ def test_models_run_on_one_thread_and_the_callers_setting_is_restored(small_fold
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(threads)
-        del evaluation.MODELS["thread probe"]
+        del evaluation.REGISTRY["thread probe"]
 
 
 def test_kept_scores_are_the_scores_behind_each_row(small_fold):
@@ -89,7 +89,7 @@ def test_registering_a_model_adds_one_row_per_fold(small_fold):
         assert list(results["model"]) == ["constant 0.7"] * 2
         assert results["auc"].tolist() == [0.5, 0.5]
     finally:
-        del evaluation.MODELS["constant 0.7"]
+        del evaluation.REGISTRY["constant 0.7"]
 
 
 def test_bad_arguments_are_named(small_fold):
@@ -112,7 +112,7 @@ def test_scores_of_the_wrong_shape_are_refused(small_fold):
         with pytest.raises(ValueError, match="shape"):
             evaluation.evaluate_model("wrong shape", small_fold)
     finally:
-        del evaluation.MODELS["wrong shape"]
+        del evaluation.REGISTRY["wrong shape"]
 
 
 def test_fold_train_and_test_never_share_a_pair(small_fold):
@@ -169,3 +169,18 @@ def test_reference_numbers_of_the_baselines_on_u1():
     assert rows["always liked"]["mae_threshold"] == pytest.approx(0.1589, abs=5e-5)
     assert rows["user majority"]["mae_threshold"] == pytest.approx(0.1551, abs=5e-5)
     assert rows["blend user+movie"]["auc"] == pytest.approx(0.794, abs=5e-4)
+
+
+def test_one_registry_holds_both_tasks_and_the_views_are_read_only():
+    assert set(evaluation.REGISTRY) == {*evaluation.MODELS, *evaluation.RATING_MODELS}
+    assert {entry.task for entry in evaluation.MODELS.values()} == {"liked"}
+    assert {entry.task for entry in evaluation.RATING_MODELS.values()} == {"stars"}
+    assert "BaselineOnly" in evaluation.RATING_MODELS and "BaselineOnly" not in evaluation.MODELS
+    with pytest.raises(TypeError):
+        evaluation.MODELS["x"] = evaluation.MODELS["always liked"]
+    with pytest.raises(ValueError, match="already a model of task 'liked'"):
+        evaluation.register_rating_model("always liked", kind="baseline", description="")
+    with pytest.raises(ValueError, match="task must be one of"):
+        evaluation.register_model("x", kind="baseline", description="", task="votes")
+    with pytest.raises(ValueError, match="model must be one of"):
+        evaluation.evaluate(["BaselineOnly"], [])  # a model of stars is not a model of p(liked)

@@ -2,7 +2,7 @@
 import torch
 import torch.nn.functional as F
 
-from rbm_helpers import exercises_movielens as ex
+from rbm_helpers import exercises as ex
 
 
 def liked_matrix(ratings, n_users, n_items):

@@ -2,7 +2,7 @@
 import torch
 import torch.nn.functional as F
 
-from rbm_helpers import exercises_softmax as ex
+from rbm_helpers import exercises as ex
 
 
 def visible_probabilities(h, weight, visible_bias):

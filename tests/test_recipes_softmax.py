@@ -98,7 +98,7 @@ def test_the_tied_movie_recipe_learns_more_than_its_visible_biases(split):
     [
         (lambda: SoftmaxRecipe(n_categories=3), r"n_categories must be 2 .* or 5 .*; got 3"),
         (lambda: SoftmaxRecipe(rows="items"), r"rows must be one of \('users', 'movies'\); got 'items'"),
-        (lambda: fit_softmax(torch.ones(3, 4), "MOVIES_K5"), r"recipe must be a SoftmaxRecipe"),
+        (lambda: fit_softmax(torch.ones(3, 4), "MOVIES_K5"), r"recipe must be a softmax Recipe"),
         (lambda: fit_softmax(torch.ones(3), MOVIES_K5), r"train_ratings must be a 2-D tensor"),
         (lambda: rated_matrix(torch.ones(3, 4), torch.ones(4, 3)), r"asked must be a boolean tensor of shape \(3, 4\)"),
     ],
@@ -106,3 +106,16 @@ def test_the_tied_movie_recipe_learns_more_than_its_visible_biases(split):
 def test_bad_input_raises_a_value_error_naming_the_argument(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_one_recipe_type_serves_the_bernoulli_and_the_softmax_rbms():
+    from rbm_helpers.recipes import SANE_RECIPE, Recipe, train_sane_rbm
+
+    assert SoftmaxRecipe is Recipe and isinstance(MOVIES_K5, Recipe)
+    assert SANE_RECIPE.n_categories is None and SANE_RECIPE.rows == "users" and SANE_RECIPE.plain
+    with pytest.raises(ValueError, match="a Bernoulli recipe"):
+        Recipe(rows="movies")
+    with pytest.raises(ValueError, match="fit_softmax"):
+        train_sane_rbm(torch.zeros(3, 4), MOVIES_K5)
+    with pytest.raises(ValueError, match="got a Bernoulli Recipe"):
+        fit_softmax(torch.ones(3, 4), SANE_RECIPE)

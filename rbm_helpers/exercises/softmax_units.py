@@ -1,58 +1,32 @@
-"""Checkers for the exercises of notebook 06 (softmax units): run your function, compare, explain.
+"""Checkers for the exercises of notebook 06 (softmax units): visible probabilities, expected rating, exact prediction.
 
-Like ``rbm_helpers.exercises``: each ``check_*`` calls your function on small
-seeded cases, compares with ``rbm_helpers``, prints "Correct!" or what is
-wrong with a hint, and returns ``True`` or ``False``; it never raises because
-of your function. Tensors handed to your function are copies.
 Introduced in notebook 06 (Softmax units).
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
 
-from .checking import call as _call
-from .checking import correct as _correct
-from .checking import function_name as _name
-from .checking import wrong as _wrong
-from .softmax import SoftmaxRBM, expected_category
-
-DTYPE = torch.float64
+from ..softmax import SoftmaxRBM, expected_category
+from .checking import (
+    DTYPE,
+    correct,
+    function_name,
+    mismatch,
+    parameters,
+    random_biases,
+    returned_tensor,
+    wrong,
+)
 
 __all__ = ["check_exact_prediction", "check_expected_rating", "check_visible_probabilities"]
 
 
-# ---------------------------------------------------------------------- reporting (rbm_helpers.checking)
-def _as_tensor(value: Any, what: str, shape: tuple[int, ...]) -> tuple[torch.Tensor | None, str | None]:
-    """``value`` as a float64 tensor of ``shape``, or a description of why it is not one."""
-    if value is None:
-        return None, f"{what} is None (did you forget `return`?)"
-    try:
-        value = torch.as_tensor(value, dtype=DTYPE).detach().cpu()
-    except (TypeError, ValueError, RuntimeError) as error:
-        return None, f"{what} is a {type(value).__name__}, not a tensor ({error})"
-    if tuple(value.shape) != tuple(shape):
-        return None, f"{what} has shape {tuple(value.shape)}; expected {tuple(shape)}"
-    return value, None
-
-
-def _diagnose(result: torch.Tensor, expected: torch.Tensor, mistakes: list) -> tuple[str, str] | None:
-    """The (problem, hint) of the first known mistake whose output equals ``result`` (and differs from the answer)."""
-    for output, problem, hint in mistakes:
-        if torch.allclose(result, output.to(DTYPE), rtol=1e-8, atol=1e-8) and not torch.allclose(output.to(DTYPE), expected):
-            return problem, hint
-    return None
-
-
 def _example_model(n_items: int = 4, n_categories: int = 5, n_hidden: int = 3, seed: int = 0) -> SoftmaxRBM:
     """A seeded float64 softmax RBM with every parameter drawn from N(0, 1) (nonzero biases catch a forgotten bias)."""
-    model = SoftmaxRBM(n_items, n_categories, n_hidden, seed=seed, dtype=DTYPE, init_std=1.0)
-    generator = torch.Generator().manual_seed(seed + 1000)
-    model.visible_bias.copy_(torch.randn(n_items, n_categories, generator=generator, dtype=DTYPE))
-    model.hidden_bias.copy_(torch.randn(n_hidden, generator=generator, dtype=DTYPE))
-    return model
+    return random_biases(SoftmaxRBM(n_items, n_categories, n_hidden, seed=seed, dtype=DTYPE, init_std=1.0), seed=seed)
 
 
 # ---------------------------------------------------------------------- exercise 1: softmax visible units
@@ -72,12 +46,11 @@ def check_visible_probabilities(visible_probabilities: Callable) -> bool:
     model = _example_model(seed=1)
     h = (torch.rand(6, 3, generator=torch.Generator().manual_seed(2)) < 0.5).to(DTYPE)
     expected = model.visible_probabilities(h)
-    returned, error = _call(visible_probabilities, h, model.weight.detach(), model.visible_bias.detach())
-    if error:
-        return _wrong(error, VISIBLE_HINT)
-    result, problem = _as_tensor(returned, "the result", tuple(expected.shape))
-    if problem:
-        return _wrong(problem, "One row per hidden vector, one row per movie, one column per category: (batch, n_items, K).")
+    result = returned_tensor(visible_probabilities, (h, model.weight.detach(), model.visible_bias.detach()), VISIBLE_HINT,
+                             shape=tuple(expected.shape),
+                             shape_hint="One row per hidden vector, one row per movie, one column per category: (batch, n_items, K).")
+    if result is None:
+        return False
     logits = model.visible_bias + torch.einsum("bj,ikj->bik", h, model.weight)
     mistakes = [
         (torch.softmax(logits, dim=1), "each *movie's* probabilities should sum to one; yours sum to one over the movies.",
@@ -86,12 +59,10 @@ def check_visible_probabilities(visible_probabilities: Callable) -> bool:
          "A softmax unit is in exactly one of its K states: use torch.softmax(..., dim=-1)."),
         (torch.softmax(logits - model.visible_bias, -1), "the visible biases are missing.", "Add visible_bias[i, k] to each logit."),
     ]
-    found = _diagnose(result, expected, mistakes)
-    if found:
-        return _wrong(*found)
-    if not torch.allclose(result, expected, rtol=1e-8, atol=1e-10):
-        return _wrong(f"largest difference from SoftmaxRBM.visible_probabilities: {(result - expected).abs().max().item():.3g}.", VISIBLE_HINT)
-    return _correct(f"{_name(visible_probabilities)} gives p(v_i = k | h) for 6 hidden vectors, 4 movies, 5 categories.")
+    problem = mismatch(result, expected, mistakes, VISIBLE_HINT, differ="largest difference from SoftmaxRBM.visible_probabilities: {:.3g}.", atol=1e-10)
+    if problem:
+        return wrong(*problem)
+    return correct(f"{function_name(visible_probabilities)} gives p(v_i = k | h) for 6 hidden vectors, 4 movies, 5 categories.")
 
 
 # ---------------------------------------------------------------------- exercise 2: the expected rating
@@ -106,24 +77,20 @@ def check_expected_rating(expected_rating: Callable) -> bool:
     generator = torch.Generator().manual_seed(3)
     probabilities = torch.softmax(2 * torch.randn(7, 9, 5, generator=generator, dtype=DTYPE), -1)
     expected = expected_category(probabilities) + 1
-    returned, error = _call(expected_rating, probabilities)
-    if error:
-        return _wrong(error, RATING_HINT)
-    result, problem = _as_tensor(returned, "the result", tuple(expected.shape))
-    if problem:
-        return _wrong(problem, "One number per distribution: sum over the last axis.")
+    result = returned_tensor(expected_rating, (probabilities,), RATING_HINT, shape=tuple(expected.shape),
+                             shape_hint="One number per distribution: sum over the last axis.")
+    if result is None:
+        return False
     mistakes = [
         (expected - 1, "these are categories 0..4, not stars 1..5.", "Category k means k + 1 stars: add 1."),
         (probabilities.argmax(-1).to(DTYPE) + 1, "this is the most likely rating, not the expected one.",
          "RMSE rewards the mean of the distribution: sum_k (k + 1) p_k."),
         (probabilities.mean(-1), "this averages the probabilities, which always gives 0.2.", RATING_HINT),
     ]
-    found = _diagnose(result, expected, mistakes)
-    if found:
-        return _wrong(*found)
-    if not torch.allclose(result, expected, rtol=1e-8, atol=1e-10):
-        return _wrong(f"largest difference: {(result - expected).abs().max().item():.3g} stars.", RATING_HINT)
-    return _correct(f"{_name(expected_rating)} gives the expected stars of 63 distributions.")
+    problem = mismatch(result, expected, mistakes, RATING_HINT, differ="largest difference: {:.3g} stars.", atol=1e-10)
+    if problem:
+        return wrong(*problem)
+    return correct(f"{function_name(expected_rating)} gives the expected stars of 63 distributions.")
 
 
 # ---------------------------------------------------------------------- exercise 3: the paper's exact prediction
@@ -146,12 +113,10 @@ def check_exact_prediction(exact_prediction: Callable) -> bool:
     v = torch.tensor([3, -1, 0, 4, -1, 2])
     q = 1
     expected = model.exact_conditional(v)[0, q]
-    returned, error = _call(exact_prediction, v, q, model.weight.detach(), model.visible_bias.detach(), model.hidden_bias.detach())
-    if error:
-        return _wrong(error, EXACT_HINT)
-    result, problem = _as_tensor(returned, "the result", (model.n_categories,))
-    if problem:
-        return _wrong(problem, "Return one probability per category of movie q.")
+    result = returned_tensor(exact_prediction, (v, q, *parameters(model)), EXACT_HINT, shape=(model.n_categories,),
+                             shape_hint="Return one probability per category of movie q.")
+    if result is None:
+        return False
     rated = [(i, int(k)) for i, k in enumerate(v.tolist()) if k >= 0]
     x = model.hidden_bias + sum(model.weight[i, k] for i, k in rated)
     mean_field = torch.softmax(model.visible_bias[q] + model.weight[q] @ torch.sigmoid(x), -1)
@@ -164,9 +129,7 @@ def check_exact_prediction(exact_prediction: Callable) -> bool:
         (torch.softmax(model.visible_bias[q] + F.softplus(every_movie + model.weight[q]).sum(-1), -1),
          "the unrated movies were counted as category 0.", "Sum weight[i, v_i] over the rated movies only (v_i >= 0)."),
     ]
-    found = _diagnose(result, expected, mistakes)
-    if found:
-        return _wrong(*found)
-    if not torch.allclose(result, expected, rtol=1e-8, atol=1e-10):
-        return _wrong(f"largest difference from SoftmaxRBM.exact_conditional: {(result - expected).abs().max().item():.3g}.", EXACT_HINT)
-    return _correct(f"{_name(exact_prediction)} integrates the hidden units out exactly: {result.numpy().round(3).tolist()}.")
+    problem = mismatch(result, expected, mistakes, EXACT_HINT, differ="largest difference from SoftmaxRBM.exact_conditional: {:.3g}.", atol=1e-10)
+    if problem:
+        return wrong(*problem)
+    return correct(f"{function_name(exact_prediction)} integrates the hidden units out exactly: {result.numpy().round(3).tolist()}.")
