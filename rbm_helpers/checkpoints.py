@@ -33,14 +33,11 @@ def _format(cls: type) -> str:
     return f"{FORMAT}:{cls.__name__}"
 
 
-def save_model(model: "RBM", path: str | Path) -> Path:
-    """Write ``model`` to ``path`` atomically (see the module docstring). Introduced in notebook 03."""
-    path = Path(path)
-    if path.is_dir():
-        raise IsADirectoryError(f"Cannot save the model to {path}: it is a folder. Give a file name such as {path / 'model.pt'}.")
-    for parent in path.parents:
-        if parent.exists() and not parent.is_dir():
-            raise NotADirectoryError(f"Cannot save the model to {path}: {parent} is a file, not a folder.")
+def model_state(model: "RBM") -> dict:
+    """Everything ``save`` writes about ``model``, as plain data (tensors, numbers, strings, dicts).
+
+    Introduced in notebook 03 (training on MovieLens); a deep belief network stores one per layer (notebook 08).
+    """
     state = {
         "format": _format(type(model)),
         "arguments": model.constructor_arguments(),
@@ -52,6 +49,21 @@ def save_model(model: "RBM", path: str | Path) -> Path:
     generator = model.generator
     if generator is not None:
         state["generator_state"] = generator.get_state().cpu()
+    return state
+
+
+def write_atomically(state: dict, path: str | Path, what: str = "the model") -> Path:
+    """``torch.save(state)`` to ``path`` through a temporary file in the same folder: fsync, then rename.
+
+    A crash never leaves half a file under the real name, and a failure
+    leaves nothing behind. Introduced in notebook 03 (training on MovieLens).
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"Cannot save {what} to {path}: it is a folder. Give a file name such as {path / 'model.pt'}.")
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            raise NotADirectoryError(f"Cannot save {what} to {path}: {parent} is a file, not a folder.")
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     try:
@@ -66,14 +78,14 @@ def save_model(model: "RBM", path: str | Path) -> Path:
     return path
 
 
-def _bad(path: Path, cls: type, what: str) -> ValueError:
-    return ValueError(f"{path} is not a valid {cls.__name__} checkpoint: {what}. Save it again with model.save(path).")
+def save_model(model: "RBM", path: str | Path) -> Path:
+    """Write ``model`` to ``path`` atomically (see the module docstring). Introduced in notebook 03."""
+    return write_atomically(model_state(model), path)
 
 
-def load_model(cls: type, path: str | Path, *, device: str | torch.device | None = None) -> Any:
-    """Read a checkpoint written by ``cls.save``, checking every part first. Introduced in notebook 03."""
+def read_checkpoint(path: str | Path, name: str) -> dict:
+    """The plain-data contents of a checkpoint file (``weights_only``: no code runs), or a clear error."""
     path = Path(path)
-    name = cls.__name__
     if not path.is_file():
         what = "a folder" if path.is_dir() else "no file"
         raise FileNotFoundError(f"No saved {name} at {path} ({what} there); save one first with model.save({str(path)!r}).")
@@ -81,8 +93,25 @@ def load_model(cls: type, path: str | Path, *, device: str | torch.device | None
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises several types for a corrupt or foreign file
         raise ValueError(f"{path} is not a file written by {name}.save ({error.__class__.__name__}).") from error
-    if not isinstance(state, dict) or state.get("format") != _format(cls):
-        found = state.get("format") if isinstance(state, dict) else None
+    if not isinstance(state, dict):
+        raise ValueError(f"{path} is not a file written by {name}.save (no format marker).")
+    return state
+
+
+def _bad(path: Path, cls: type, what: str) -> ValueError:
+    return ValueError(f"{path} is not a valid {cls.__name__} checkpoint: {what}. Save it again with model.save(path).")
+
+
+def load_model(cls: type, path: str | Path, *, device: str | torch.device | None = None) -> Any:
+    """Read a checkpoint written by ``cls.save``, checking every part first. Introduced in notebook 03."""
+    return model_from_state(cls, read_checkpoint(path, cls.__name__), Path(path), device=device)
+
+
+def model_from_state(cls: type, state: dict, path: Path, *, device: str | torch.device | None = None) -> Any:
+    """The model ``model_state`` described, after checking every part; errors name ``path``."""
+    name = cls.__name__
+    if state.get("format") != _format(cls):
+        found = state.get("format")
         hint = f" It holds a {str(found).rpartition(':')[2]}; load it with that class." if isinstance(found, str) and found.startswith(FORMAT) else ""
         raise ValueError(f"{path} is not a file written by {name}.save (no '{_format(cls)}' marker).{hint}")
     for key, kind in (("arguments", dict), ("parameters", dict), ("dtype", str)):
