@@ -474,3 +474,182 @@ def sample(
                 lattice = step(lattice)
         kept[index] = lattice.reshape(n_chains, -1)
     return kept.transpose(0, 1).reshape(-1, L * L)[:n_samples].contiguous()
+
+
+# ---------------------------------------------------------------------------------------------
+# Search: ground states of arbitrary Ising energies, exactly and by simulated annealing
+# ---------------------------------------------------------------------------------------------
+
+
+def check_couplings(couplings: object, fields: object = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Check a coupling matrix J (square, symmetric, zero diagonal, finite) and optional fields h.
+
+    Returns both as float64; ``fields`` defaults to zeros.  Raises ``ValueError`` naming the
+    argument.
+    Introduced in notebook 09 (RBMs in physics).
+    """
+    if not isinstance(couplings, torch.Tensor) or couplings.dim() != 2 or couplings.shape[0] != couplings.shape[1] \
+            or couplings.shape[0] == 0:
+        shape = tuple(couplings.shape) if isinstance(couplings, torch.Tensor) else type(couplings).__name__
+        raise ValueError(f"couplings must be a square torch.Tensor of shape (n_spins, n_spins); got {shape}.")
+    couplings = couplings.to(torch.float64)
+    if not bool(torch.isfinite(couplings).all()):
+        raise ValueError("couplings must be finite; got NaN or infinity.")
+    if not torch.equal(couplings, couplings.T):
+        raise ValueError("couplings must be symmetric, J[i, j] == J[j, i]; symmetrise with (J + J.T) / 2.")
+    if bool((couplings.diagonal() != 0).any()):
+        raise ValueError("couplings must have a zero diagonal (s_i^2 = 1 makes J[i, i] a constant); "
+                         "use J.fill_diagonal_(0).")
+    n_spins = couplings.shape[0]
+    if fields is None:
+        return couplings, torch.zeros(n_spins, dtype=torch.float64)
+    if not isinstance(fields, torch.Tensor) or fields.shape != (n_spins,) or not bool(torch.isfinite(fields).all()):
+        shape = tuple(fields.shape) if isinstance(fields, torch.Tensor) else type(fields).__name__
+        raise ValueError(f"fields must be a finite torch.Tensor of shape ({n_spins},), one per spin; got {shape}.")
+    return couplings, fields.to(torch.float64)
+
+
+def random_spin_glass(n_spins: int, *, seed: int, distribution: str = "pm1") -> torch.Tensor:
+    """Couplings of a random fully connected spin glass (Sherrington-Kirkpatrick without scaling).
+
+    Each J[i, j] = J[j, i] for i < j is drawn independently: +1 or -1 with equal probability
+    (``distribution="pm1"``, energies are integers) or standard normal (``"gaussian"``, the ground
+    state is unique up to flipping every spin).  Zero diagonal; float64; same seed, same couplings.
+    Introduced in notebook 09 (RBMs in physics).
+    """
+    n_spins = _check_int(n_spins, "n_spins", 2)
+    if seed is None or isinstance(seed, bool) or not isinstance(seed, int):
+        raise ValueError(f"seed must be an integer; got {seed!r}.")
+    if distribution not in ("pm1", "gaussian"):
+        raise ValueError(f"distribution must be 'pm1' or 'gaussian'; got {distribution!r}.")
+    generator = _generator(seed)
+    if distribution == "pm1":
+        values = torch.randint(2, (n_spins, n_spins), generator=generator).to(torch.float64) * 2 - 1
+    else:
+        values = torch.randn(n_spins, n_spins, generator=generator, dtype=torch.float64)
+    upper = torch.triu(values, diagonal=1)
+    return upper + upper.T
+
+
+def max_cut_couplings(adjacency: torch.Tensor) -> torch.Tensor:
+    """Couplings J = -W whose Ising ground state is a maximum cut of the graph with weights W.
+
+    For spins s (the side of the cut each vertex is on), the cut weight is
+    sum_{i<j} W_ij (1 - s_i s_j) / 2 = (W_total - E(s)) / 2 with E(s) = -1/2 s^T J s and W_total
+    the sum of the edge weights, so the lowest energy is the largest cut.  ``adjacency`` must be
+    symmetric with a zero diagonal and non-negative weights.
+    Introduced in notebook 09 (RBMs in physics).
+    """
+    if isinstance(adjacency, torch.Tensor) and bool((adjacency < 0).any()):
+        raise ValueError("adjacency must hold non-negative edge weights.")
+    weights, _ = check_couplings(adjacency)
+    return -weights
+
+
+def ising_energy(spins: torch.Tensor, couplings: torch.Tensor, fields: torch.Tensor | None = None) -> torch.Tensor:
+    """Energy E(s) = -1/2 s^T J s - h.s of +-1 spins, one value per row of ``spins`` (float64).
+
+    The Boltzmann machine's energy with +-1 units; each pair i < j contributes -J_ij s_i s_j once.
+    Introduced in notebook 09 (RBMs in physics).
+    """
+    couplings, fields = check_couplings(couplings, fields)
+    spins = check_spins(spins, n_spins=couplings.shape[0])
+    return -0.5 * ((spins @ couplings) * spins).sum(dim=1) - spins @ fields
+
+
+def brute_force_ground_state(couplings: torch.Tensor, fields: torch.Tensor | None = None,
+                             *, chunk_size: int = 2**16) -> tuple[torch.Tensor, float]:
+    """The lowest-energy configuration by trying all 2^n, and its energy; ``n <= 20`` spins.
+
+    Returns ``(state, energy)``: ``state`` of shape ``(n,)`` (float32, +-1) is the first minimiser
+    in the order of ``exact_distribution`` (binary counting, spin 0 most significant, 1 -> +1); with no
+    fields its global flip is a ground state too.  Enumerates ``chunk_size`` states at a time.
+    Introduced in notebook 09 (RBMs in physics).
+    """
+    couplings, fields = check_couplings(couplings, fields)
+    n_spins = couplings.shape[0]
+    if n_spins > MAX_BRUTE_FORCE_SPINS:
+        raise ValueError(f"couplings has {n_spins} spins; brute force enumerates at most "
+                         f"{MAX_BRUTE_FORCE_SPINS} (2^{n_spins} states). Use anneal() instead.")
+    chunk_size = _check_int(chunk_size, "chunk_size", 1)
+    powers = 2 ** torch.arange(n_spins - 1, -1, -1)
+    best_energy, best_state = math.inf, None
+    for start in range(0, 2**n_spins, chunk_size):
+        index = torch.arange(start, min(start + chunk_size, 2**n_spins))
+        states = ((index[:, None] // powers) % 2).to(torch.float64) * 2 - 1
+        energies = -0.5 * ((states @ couplings) * states).sum(dim=1) - states @ fields
+        lowest = int(torch.argmin(energies))
+        if float(energies[lowest]) < best_energy:
+            best_energy, best_state = float(energies[lowest]), states[lowest]
+    return best_state.float(), best_energy
+
+
+def geometric_schedule(t_start: float, t_end: float, steps: int) -> torch.Tensor:
+    """Temperatures t_start * (t_end / t_start)^(k / (steps - 1)), k = 0 .. steps - 1 (float64).
+
+    Each temperature is a constant factor below the one before: the usual annealing schedule.
+    Introduced in notebook 09 (RBMs in physics).
+    """
+    t_start = _check_temperature(t_start, "t_start")
+    t_end = _check_temperature(t_end, "t_end")
+    steps = _check_int(steps, "steps", 1)
+    if steps == 1:
+        return torch.tensor([t_start], dtype=torch.float64)
+    return t_start * (t_end / t_start) ** (torch.arange(steps, dtype=torch.float64) / (steps - 1))
+
+
+def _check_schedule(schedule: object) -> torch.Tensor:
+    values = torch.as_tensor(schedule, dtype=torch.float64) if isinstance(schedule, (list, tuple, torch.Tensor)) else None
+    if values is None or values.dim() != 1 or values.numel() == 0 or not bool(torch.isfinite(values).all()) \
+            or bool((values <= 0).any()):
+        raise ValueError("schedule must be a non-empty 1-D sequence of finite temperatures > 0, "
+                         "e.g. geometric_schedule(3.0, 0.05, 200).")
+    return values
+
+
+def anneal(
+    couplings: torch.Tensor,
+    fields: torch.Tensor | None = None,
+    *,
+    schedule: Sequence[float] | torch.Tensor,
+    sweeps_per_temperature: int = 1,
+    n_chains: int = 16,
+    seed: int | None = None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Simulated annealing of E(s) = -1/2 s^T J s - h.s by single-spin Metropolis, all chains at once.
+
+    Each of ``n_chains`` chains starts from random spins and, at each temperature T of
+    ``schedule`` in turn, runs ``sweeps_per_temperature`` sweeps; a sweep visits spins 0 .. n-1 in
+    order and flips spin i with probability min(1, exp(-ΔE/T)), ΔE = 2 s_i (sum_j J_ij s_j + h_i).
+    Returns ``(best_states, best_energies, trace)``: the lowest-energy state each chain visited at
+    the end of any sweep (shape ``(n_chains, n)``, float32 +-1) and its energy (``(n_chains,)``,
+    float64), and ``trace`` of shape ``(len(schedule), n_chains)``: each chain's energy after the
+    last sweep at each temperature.
+    Introduced in notebook 09 (RBMs in physics).
+    """
+    couplings, fields = check_couplings(couplings, fields)
+    temperatures = _check_schedule(schedule)
+    sweeps_per_temperature = _check_int(sweeps_per_temperature, "sweeps_per_temperature", 1)
+    n_chains = _check_int(n_chains, "n_chains", 1)
+    generator = _generator(_check_seed(seed))
+    n_spins = couplings.shape[0]
+
+    spins = torch.randint(2, (n_chains, n_spins), generator=generator).to(torch.float64) * 2 - 1
+    local_fields = spins @ couplings + fields  # h_i + sum_j J_ij s_j, kept up to date after each flip
+    current = -0.5 * ((spins @ couplings) * spins).sum(dim=1) - spins @ fields
+    best_states, best_energies = spins.clone(), current.clone()
+    trace = torch.empty(len(temperatures), n_chains, dtype=torch.float64)
+    for step, temperature in enumerate(temperatures.tolist()):
+        for _ in range(sweeps_per_temperature):
+            uniforms = torch.rand(n_spins, n_chains, generator=generator, dtype=torch.float64)
+            for i in range(n_spins):
+                delta = 2 * spins[:, i] * local_fields[:, i]
+                flip = uniforms[i] < torch.exp(-delta / temperature)
+                change = torch.where(flip, -2 * spins[:, i], 0.0)  # new s_i - old s_i
+                spins[:, i] += change
+                local_fields += change[:, None] * couplings[i]
+                current = current + torch.where(flip, delta, 0.0)
+            improved = current < best_energies
+            best_states[improved], best_energies[improved] = spins[improved], current[improved]
+        trace[step] = current
+    return best_states.float(), best_energies, trace
