@@ -143,24 +143,35 @@ def test_binary_round_trip():
 # --------------------------------------------------------------------------- the sampler
 
 
-def energy_histogram_tv(samples: torch.Tensor, L: int, temperature: float) -> tuple[float, float]:
-    """Total variation distance between the sampled and exact energy-level histograms, and its bound.
+def histogram_tv(sampled_labels: torch.Tensor, exact_labels: torch.Tensor, probabilities: torch.Tensor) -> tuple[float, float]:
+    """Total variation distance between sampled and exact histograms over labels, and its bound.
 
     n is the number of kept samples (after thinning; the sampler's docstring gives the measured
     autocorrelation times, well below the thinning, so they count as independent).
     E[TV] <= sum_i sqrt(p_i (1 - p_i) / n) / 2 <= sum_i sqrt(p_i / n) / 2, and TV moves by at most
     1/n when one sample changes, so McDiarmid adds sqrt(log(1/delta) / (2n)) at failure chance delta.
     """
-    states, probabilities = ising.exact_distribution(L, temperature)
-    exact_energies = ising.energy(states, L)
-    levels = exact_energies.unique()
-    p = torch.stack([probabilities[exact_energies == level].sum() for level in levels])
-    sampled_energies = ising.energy(samples, L)
-    q = torch.stack([(sampled_energies == level).double().mean() for level in levels])
-    assert bool(torch.isin(sampled_energies, levels).all())
-    n = samples.shape[0]
+    levels = exact_labels.unique()
+    assert bool(torch.isin(sampled_labels, levels).all())
+    p = torch.stack([probabilities[exact_labels == level].sum() for level in levels])
+    q = torch.stack([(sampled_labels == level).double().mean() for level in levels])
+    n = sampled_labels.shape[0]
     bound = (p.sqrt().sum().item() / 2) / math.sqrt(n) + math.sqrt(math.log(1 / FAILURE_PROBABILITY) / (2 * n))
     return 0.5 * (q - p).abs().sum().item(), bound
+
+
+def energy_histogram_tv(samples: torch.Tensor, L: int, temperature: float) -> tuple[float, float]:
+    """TV distance between the sampled and exact distributions of the energy levels, and its bound."""
+    states, probabilities = ising.exact_distribution(L, temperature)
+    return histogram_tv(ising.energy(samples, L), ising.energy(states, L), probabilities)
+
+
+def state_histogram_tv(samples: torch.Tensor, L: int, temperature: float) -> tuple[float, float]:
+    """TV distance between the sampled and exact distributions of whole configurations, and its bound."""
+    states, probabilities = ising.exact_distribution(L, temperature)
+    powers = 2.0 ** torch.arange(L * L - 1, -1, -1)
+    index = lambda spins: ((spins + 1) / 2) @ powers  # noqa: E731 - row number in exact_distribution
+    return histogram_tv(index(samples), index(states), probabilities)
 
 
 def batch_means(values: torch.Tensor, n_chains: int) -> tuple[float, float]:
@@ -215,6 +226,8 @@ def test_small_and_odd_lattices_match_exact_enumeration(L, temperature, method):
     if L <= ising.MAX_EXACT_SIDE:
         tv, bound = energy_histogram_tv(samples, L, temperature)
         assert tv < bound
+        tv, bound = state_histogram_tv(samples, L, temperature)  # every state, both signs of m
+        assert tv < bound, f"state TV {tv:.4f} >= bound {bound:.4f}"
         for key, deviation in mean_errors_in_standard_errors(samples, L, temperature, n_chains).items():
             assert deviation < STANDARD_ERRORS, key
     else:  # L = 5, 2^25 states: compare the two methods with each other instead
@@ -233,6 +246,9 @@ def test_large_lattice_matches_onsager_far_from_critical_temperature(temperature
     samples = ising.sample(L, temperature, n_samples, seed=0, n_chains=n_chains)
     mean, standard_error = batch_means(ising.energy(samples) / (L * L), n_chains)
     assert abs(mean - ising.onsager_energy(temperature)) < STANDARD_ERRORS * standard_error + FINITE_SIZE_ALLOWANCE
+    signs = ising.magnetization(samples).sign()  # <m> = 0 by symmetry: chains must visit both signs
+    mean, standard_error = batch_means(signs, n_chains)
+    assert abs(mean) < STANDARD_ERRORS * standard_error
     if temperature < T_C:
         mean, standard_error = batch_means(ising.magnetization(samples).abs(), n_chains)
         assert abs(mean - ising.onsager_magnetization(temperature)) < STANDARD_ERRORS * standard_error + FINITE_SIZE_ALLOWANCE
