@@ -291,9 +291,12 @@ def test_brute_force_ground_state_matches_itertools_in_chunks():
     fields = torch.linspace(-0.5, 0.7, n, dtype=torch.float64)
     every = torch.tensor(list(itertools.product([1.0, -1.0], repeat=n)))
     energies = ising.ising_energy(every, couplings, fields)
-    state, lowest = ising.brute_force_ground_state(couplings, fields, chunk_size=37)
-    assert lowest == pytest.approx(energies.min().item(), rel=1e-12)
-    assert torch.equal(state, every[int(energies.argmin())])
+    lowest_row = int(energies.argmin())
+    # chunk sizes that put the ground state first, last and inside a chunk
+    for chunk_size in (1, 37, lowest_row, lowest_row + 1, 2**n):
+        state, lowest = ising.brute_force_ground_state(couplings, fields, chunk_size=chunk_size)
+        assert lowest == pytest.approx(energies.min().item(), rel=1e-12), chunk_size
+        assert torch.equal(state, every[lowest_row]), chunk_size
 
 
 def test_max_cut_couplings_ground_state_is_the_largest_cut():
@@ -328,6 +331,22 @@ def test_slow_annealing_finds_the_ground_state_and_a_quench_does_worse():
     assert (energies <= ground_energy + 1e-9).double().mean().item() >= 0.75
     _, quenched, _ = ising.anneal(couplings, schedule=[0.05], sweeps_per_temperature=1, n_chains=64, seed=0)
     assert quenched.mean().item() > energies.mean().item() + 5.0
+
+
+def test_annealing_at_a_fixed_temperature_samples_the_boltzmann_distribution():
+    """With a constant schedule, the Metropolis chains must reach <E> of exact enumeration."""
+    n, temperature = 6, 1.5
+    couplings = ising.random_spin_glass(n, seed=4, distribution="gaussian")
+    fields = torch.linspace(-1, 1, n, dtype=torch.float64)
+    every = torch.tensor(list(itertools.product([1.0, -1.0], repeat=n)))
+    energies = ising.ising_energy(every, couplings, fields)
+    exact_mean = (torch.softmax(-energies / temperature, dim=0) * energies).sum().item()
+    n_chains = 100
+    _, _, trace = ising.anneal(couplings, fields, schedule=[temperature] * 120, sweeps_per_temperature=2,
+                               n_chains=n_chains, seed=0)
+    per_chain = trace[20:].mean(dim=0)  # drop 20 temperatures of burn-in; one batch mean per chain
+    standard_error = per_chain.std().item() / math.sqrt(n_chains)
+    assert abs(per_chain.mean().item() - exact_mean) < STANDARD_ERRORS * standard_error
 
 
 # --------------------------------------------------------------------------- validation
