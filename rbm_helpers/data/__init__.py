@@ -7,9 +7,11 @@
 
 Modules, one idea each: ``sources`` (cache folder, download, verification),
 ``movielens`` (file formats and loaders), ``synthetic`` (the offline data
-set), ``splits`` (hold-out splits) and ``matrices`` (users x movies tensors).
+set), ``splits`` (hold-out splits), ``matrices`` (users x movies tensors) and
+``images`` (digits for notebook 07).
 Introduced in notebook 03 (Train an RBM on MovieLens); splits in notebook 05.
 """
+from .images import ImageData, fetch_mnist, load_digits, load_mnist, split_images
 from .matrices import DEFAULT_MAX_DENSE_BYTES, RatingsIndex, dense_rows, ratings_matrix, sparse_ratings_matrix
 from .movielens import DATASET_NAMES, load_fold, load_movielens, load_movies
 from .sources import (
@@ -32,17 +34,22 @@ __all__ = [
     "ML100K_FOLDS",
     "DataUnavailableError",
     "DatasetStatus",
+    "ImageData",
     "RatingsIndex",
     "UnverifiedDataWarning",
     "cache_dir",
     "dataset_status",
     "dense_rows",
     "fetch",
+    "fetch_mnist",
     "holdout_split",
+    "load_digits",
     "load_fold",
     "load_movielens",
+    "load_mnist",
     "load_movies",
     "make_synthetic",
     "ratings_matrix",
     "sparse_ratings_matrix",
+    "split_images",
 ]
