@@ -4,6 +4,9 @@ Introduced in notebook 03 (training on MovieLens), where a GPU helps most.
 """
 from __future__ import annotations
 
+import contextlib
+from typing import Iterator
+
 import torch
 
 
@@ -53,3 +56,21 @@ def available_devices(*, include_indices: bool = False) -> list[torch.device]:
         if include_indices:
             devices.append(torch.device("mps", 0))
     return devices
+
+
+@contextlib.contextmanager
+def single_thread() -> Iterator[None]:
+    """Run the block with one torch thread, then restore the caller's setting.
+
+    Matrix products summed in another order by another number of threads can
+    differ in the last bit, and a Bernoulli draw at the boundary then flips:
+    one thread makes a model's numbers the same whoever calls ``evaluate``.
+    On the small matrices of ml-100k one thread is also as fast as two.
+    Introduced in notebook 05 (recommend and evaluate); the Ising sampler uses it too (notebook 09).
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)

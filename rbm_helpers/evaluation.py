@@ -43,7 +43,6 @@ most of what it rewards).
 """
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 from dataclasses import dataclass
@@ -68,6 +67,7 @@ from .recipes_softmax import (
 )
 from .seed_recipe import seed_predict, train_seed_recipe
 from .softmax import SoftmaxRBM, expected_category
+from .device import single_thread
 from .validation import MISSING
 
 __all__ = [
@@ -376,24 +376,6 @@ for _name, _recipe, _description in SOFTMAX_K2_MODELS:
 
 
 # ---------------------------------------------------------------------- evaluating
-@contextlib.contextmanager
-def single_thread() -> Iterator[None]:
-    """Run the block with one torch thread, then restore the caller's setting.
-
-    Matrix products summed in another order by another number of threads can
-    differ in the last bit, and a Bernoulli draw at the boundary then flips:
-    one thread makes a model's numbers the same whoever calls ``evaluate``.
-    On the small matrices of ml-100k one thread is also as fast as two.
-    Introduced in notebook 05 (recommend and evaluate).
-    """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 def _entry(name: str, models: Mapping[str, ModelEntry] = REGISTRY) -> ModelEntry:
     if name not in models:
         known = ", ".join(repr(known) for known in models)

@@ -23,7 +23,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from .evaluation import single_thread
+from .device import single_thread
 from .exact import all_states
 
 CRITICAL_TEMPERATURE = 2.0 / math.log(1.0 + math.sqrt(2.0))
