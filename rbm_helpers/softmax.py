@@ -42,7 +42,6 @@ import torch
 import torch.nn.functional as F
 
 from .model import RBM
-from .sparse import ObservedPattern
 from .units import Softmax
 from .validation import MISSING, check_categories
 

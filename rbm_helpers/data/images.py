@@ -31,7 +31,7 @@ import numpy as np
 import pooch
 import torch
 
-from .sources import DOWNLOAD_TIMEOUT, DataUnavailableError, cache_dir
+from .sources import DOWNLOAD_TIMEOUT, DataUnavailableError, cache_dir, download_problem
 
 __all__ = ["MNIST_FILES", "MNIST_SPLITS", "ImageData", "MnistFile", "fetch_mnist", "load_digits", "load_mnist", "split_images"]
 
@@ -267,17 +267,11 @@ def _download(name: str, folder: Path, *, progressbar: bool = False) -> Path:
 
 
 def _download_problem(error: Exception, folder: Path) -> str:
-    """What went wrong with a download, in words (pooch and requests say it at length)."""
+    """What went wrong with an MNIST download: a checksum, a file we could not write, or the connection."""
     from requests import exceptions
 
-    if isinstance(error, exceptions.HTTPError):
-        return f"the server answered HTTP {error.response.status_code} {error.response.reason}"
-    if isinstance(error, exceptions.ConnectTimeout):
-        return f"no connection within {DOWNLOAD_TIMEOUT[0]:g} s (are you offline?)"
-    if isinstance(error, exceptions.ConnectionError):
-        return "could not connect (are you offline, or behind a firewall or proxy?)"
     if isinstance(error, exceptions.RequestException):
-        return f"the connection failed before the file was complete ({type(error).__name__})"
+        return download_problem(error)
     if isinstance(error, ValueError):
         return "the file received does not match its published checksum, so it was deleted (a proxy's error page?)"
     return f"cannot write to {folder} ({getattr(error, 'strerror', None) or error})"

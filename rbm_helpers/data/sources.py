@@ -571,7 +571,7 @@ def _download(spec: DatasetSpec, cache: Path, *, missing: Path | None = None, pr
         response = requests.get(spec.url, stream=True, timeout=DOWNLOAD_TIMEOUT)
         response.raise_for_status()
     except requests.exceptions.RequestException as error:
-        raise _download_error(spec, cache, _download_problem(error, spec, cache), missing) from error
+        raise _download_error(spec, cache, download_problem(error), missing) from error
     with response:
         created = _make_folders(spec, cache)
         try:
@@ -631,7 +631,7 @@ def _save_download(spec: DatasetSpec, response, cache: Path, missing: Path | Non
             )
         os.replace(temporary, target)
     except requests.exceptions.RequestException as error:
-        raise _download_error(spec, cache, _download_problem(error, spec, cache), missing) from error
+        raise _download_error(spec, cache, download_problem(error), missing) from error
     except OSError as error:
         raise unavailable_error(spec, cache, _cannot_write(cache, error)) from error
     finally:
@@ -673,8 +673,11 @@ def _download_error(spec: DatasetSpec, cache: Path, problem: str, missing: Path 
     return unavailable_error(spec, cache, f"downloading {spec.url} failed: {problem}")
 
 
-def _download_problem(error: Exception, spec: DatasetSpec, cache: Path) -> str:
-    """What went wrong with a download, in words (requests says it at length)."""
+def download_problem(error: Exception) -> str:
+    """What went wrong with a download (a ``requests`` error), in words: requests says it at length.
+
+    Introduced in notebook 03 (fetching the data); MNIST downloads use it too (notebook 07).
+    """
     from requests import exceptions
 
     if isinstance(error, exceptions.HTTPError):
