@@ -1,34 +1,47 @@
 """rbm_helpers: the code behind the notebook series on restricted Boltzmann machines.
 
-One module per idea, in the order the notebooks introduce them:
+One home per idea, in the order the notebooks introduce them:
 
-- ``model``: the RBM itself (energy, free energy, conditionals, Gibbs sampling);
-- ``exact``: exact computations for tiny models (partition function, p(v), gradient);
-- ``contrastive``: CD-k and PCD-k gradient estimates;
-- ``training``: the training loop and its monitors;
-- ``data``: MovieLens, checksummed and cached, and a synthetic stand-in;
-- ``metrics`` and ``baselines``: held-out evaluation and the simple models to beat;
+- ``units``: the kinds of visible units (``Bernoulli``, ``Softmax``, ``Gaussian``), one file each;
+- ``model``: the one RBM, for every unit type (energy, free energy at any inverse temperature
+  beta, conditionals, Gibbs sampling), and the public protocol the algorithms use;
+- ``exact``: exact computations for tiny models of any unit type (log Z, p(v), the gradient);
+- ``contrastive``: the CD-k and PCD-k estimators, by autograd of the free-energy difference;
+- ``samplers``: persistent fantasy chains and parallel tempering;
+- ``ais``: annealed importance sampling for log Z of models too big to enumerate;
+- ``training``: the one training loop (``torch.optim``) and its monitors;
+- ``checkpoints``: saving and loading models, atomically and checked;
+- ``data``: MovieLens (checksummed, cached), a synthetic stand-in, digits and MNIST;
+- ``metrics``, ``baselines``, ``evaluation``, ``recipes``: held-out evaluation against simple baselines;
 - ``seed_recipe``: the seed article's training loop, reproduced with its quirks;
-- ``softmax`` / ``softmax_exact`` / ``softmax_conditional``: softmax visible units for
-  ratings, and the variant that also sees which movies were rated (notebook 06).
+- ``softmax`` / ``softmax_conditional``: the recommender's softmax RBMs (notebook 06);
+- ``sklearn``: the RBM as a scikit-learn transformer; ``dbn``: deep belief networks;
+- ``ising``: the 2-D Ising model and simulated annealing (notebook 09);
+- ``exercises``: one module of checkers per notebook.
 """
-from . import baselines, data, exact, metrics, seed_recipe, softmax, softmax_conditional, softmax_exact
+from . import ais, baselines, data, exact, metrics, samplers, seed_recipe, softmax, softmax_conditional, softmax_exact, units
 from .contrastive import Gradients, cd_gradient, pcd_gradient
 from .device import resolve_device
 from .model import RBM
 from .softmax import SoftmaxRBM, categories_from_ratings, expected_category
 from .softmax_conditional import ConditionalSoftmaxRBM
-from .training import free_energy_gap, reconstruction_error, train
+from .training import TrainingDivergedError, free_energy_gap, reconstruction_error, train
+from .units import Bernoulli, Gaussian, Softmax
 from .validation import MISSING
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
+    "Bernoulli",
     "ConditionalSoftmaxRBM",
+    "Gaussian",
+    "Gradients",
     "MISSING",
     "RBM",
+    "Softmax",
     "SoftmaxRBM",
-    "Gradients",
+    "TrainingDivergedError",
+    "ais",
     "baselines",
     "categories_from_ratings",
     "cd_gradient",
@@ -40,9 +53,11 @@ __all__ = [
     "pcd_gradient",
     "reconstruction_error",
     "resolve_device",
+    "samplers",
     "seed_recipe",
     "softmax",
     "softmax_conditional",
     "softmax_exact",
     "train",
+    "units",
 ]
