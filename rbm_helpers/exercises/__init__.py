@@ -16,21 +16,32 @@ One module per notebook, and one, ``checking``, for what they share:
 - ``recommend`` (05): ``check_top_k``, ``check_mae_threshold``;
 - ``softmax_units`` (06): ``check_visible_probabilities``, ``check_expected_rating``,
   ``check_exact_prediction``.
+- ``an_rbm_that_dreams`` (07): ``check_ais_step``, ``check_anomaly_score``, ``check_swap_acceptance``.
+- ``stacking_rbms`` (08): ``check_up_pass``, ``check_transposed_layer``.
+- ``rbms_in_physics`` (09): ``check_lattice_energy``, ``check_metropolis_acceptance``, ``check_specific_heat``.
 
 Every checker is importable from here too: ``from rbm_helpers.exercises import check_energy``.
 Introduced in notebook 01 (its exercises).
 """
+from .an_rbm_that_dreams import check_ais_step, check_anomaly_score, check_swap_acceptance
 from .build_an_rbm import check_cd_gradient, check_gibbs_step, check_sample_h
 from .checking import (
     example_rbm,
 )
 from .energy_model import check_energy, check_free_energy, check_log_partition
 from .loss_curves import check_free_energy_gap, check_pseudo_log_likelihood
+from .rbms_in_physics import check_lattice_energy, check_metropolis_acceptance, check_specific_heat
 from .recommend import check_mae_threshold, check_top_k
+from .stacking_rbms import check_transposed_layer, check_up_pass
 from .softmax_units import check_exact_prediction, check_expected_rating, check_visible_probabilities
 from .train_on_movielens import check_batch_starts, check_liked_matrix
 
 __all__ = [
+    "check_ais_step",
+    "check_anomaly_score",
+    "check_swap_acceptance",
+    "check_transposed_layer",
+    "check_up_pass",
     "check_batch_starts",
     "check_cd_gradient",
     "check_energy",
@@ -39,11 +50,14 @@ __all__ = [
     "check_free_energy",
     "check_free_energy_gap",
     "check_gibbs_step",
+    "check_lattice_energy",
     "check_liked_matrix",
     "check_log_partition",
     "check_mae_threshold",
+    "check_metropolis_acceptance",
     "check_pseudo_log_likelihood",
     "check_sample_h",
+    "check_specific_heat",
     "check_top_k",
     "check_visible_probabilities",
     "example_rbm",
