@@ -37,13 +37,7 @@ N_CHAINS = 20_000
 BETAS = (1.0, 0.5)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """These models are tiny; on a busy 2-core machine, a second thread only spins and waits."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 # ====================================================================== the unit types

@@ -9,10 +9,8 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.server
-import socket
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,19 +20,9 @@ from rbm_helpers.data import DataUnavailableError
 from rbm_helpers.data import images
 from rbm_helpers.data.images import ImageData, MnistFile, fetch_mnist, load_digits, load_mnist, split_images
 
+from test_data import closed_local_url, files_in  # noqa: E402  (the shared offline helpers)
+
 DIGITS_PER_LABEL = [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]  # sklearn's documentation: 1,797 in all
-
-
-def closed_local_url() -> str:
-    """A URL on 127.0.0.1 where nothing listens: a download attempt fails at once."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/"
-
-
-def files_in(folder: Path) -> list[str]:
-    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file())
 
 
 @pytest.fixture(autouse=True)

@@ -21,12 +21,7 @@ from rbm_helpers.softmax import SoftmaxRBM, categories_from_ratings
 from rbm_helpers.softmax_conditional import ConditionalSoftmaxRBM
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 @pytest.fixture(scope="module")

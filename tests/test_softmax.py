@@ -25,13 +25,7 @@ TOL = 1e-6  # float64 throughout; the sums below have at most a few thousand ter
 DELTA = 1e-6  # failure probability of each statistical bound
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """These models are tiny; on a busy 2-core machine, a second thread only spins and waits."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def tiny_model(n_items=3, n_categories=3, n_hidden=3, seed=0, scale=1.0):

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import torch
 
-from rbm_helpers import SoftmaxRBM, train
+from rbm_helpers import SoftmaxRBM
 from rbm_helpers import softmax_exact as exact
 from rbm_helpers import cd_gradient
 from rbm_helpers.softmax_conditional import ConditionalSoftmaxRBM, train_conditional
@@ -25,12 +25,7 @@ TOL = 1e-6
 DELTA = 1e-6
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def tiny_model(n_items=3, n_categories=3, n_hidden=3, seed=0, scale=1.0, **flags):
