@@ -27,7 +27,7 @@ import torch
 from .model import RBM, Gradients, ObservedPattern
 from .validation import check_positive_int
 
-__all__ = ["Gradients", "cd_gradient", "cd_loss", "cd_statistics", "pcd_gradient", "pcd_loss"]
+__all__ = ["Gradients", "cd_gradient", "cd_loss", "cd_statistics", "contrastive_loss", "pcd_gradient", "pcd_loss"]
 
 
 def cd_loss(
@@ -71,9 +71,31 @@ def pcd_loss(
     No validation: the training loop's hot path. Introduced in notebook 04 (CD against PCD).
     """
     chains, _ = model.gibbs_chain(chains, k, pattern=chain_pattern, condition=chain_condition, generator=generator)
+    loss = contrastive_loss(
+        model, values, chains, pattern=pattern, negative_pattern=chain_pattern,
+        condition=condition, negative_condition=chain_condition,
+    )
+    return loss, chains
+
+
+def contrastive_loss(
+    model: RBM,
+    values: torch.Tensor,
+    negative: torch.Tensor,
+    *,
+    pattern: ObservedPattern | None = None,
+    negative_pattern: ObservedPattern | None = None,
+    condition: torch.Tensor | None = None,
+    negative_condition: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """mean F(v_data) - mean F(v_negative) of encoded rows, with the negative states held fixed; differentiable.
+
+    Whatever sampler produced ``negative`` (persistent chains, parallel
+    tempering), this is the loss whose gradient is minus the estimate.
+    Introduced in notebook 04 (CD against PCD).
+    """
     positive = model.encoded_free_energy(values, pattern=pattern, condition=condition)
-    negative = model.encoded_free_energy(chains, pattern=chain_pattern, condition=chain_condition)
-    return positive.mean() - negative.mean(), chains
+    return positive.mean() - model.encoded_free_energy(negative, pattern=negative_pattern, condition=negative_condition).mean()
 
 
 def _ascent(model: RBM, loss: torch.Tensor) -> Gradients:

@@ -21,7 +21,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from .contrastive import cd_loss, pcd_loss
+from .contrastive import cd_loss, contrastive_loss, pcd_loss
 from .model import RBM, ObservedPattern
 from .samplers import ParallelTempering, PersistentChains
 from .validation import check_non_negative, check_positive_int
@@ -315,9 +315,7 @@ def _train_epoch(
             )
             chains[rows] = advanced
         else:  # persistent chains or parallel tempering: a sampler that keeps its own state
-            negative = chains.advance(rbm, k, sampler)
-            positive = rbm.encoded_free_energy(batch, pattern=pattern, condition=batch_condition)
-            loss = positive.mean() - rbm.encoded_free_energy(negative).mean()
+            loss = contrastive_loss(rbm, batch, chains.advance(rbm, k, sampler), pattern=pattern, condition=batch_condition)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
