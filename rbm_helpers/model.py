@@ -169,6 +169,16 @@ class RBM(nn.Module):
         """
         return self.weight.reshape(self.visible.size, self.n_hidden)
 
+    def coupling_parts(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``coupling()`` in two parts: the weight with one row per visible unit, and a part shared by every unit.
+
+        The shared part (slots x n_hidden, added to every unit's weights) is
+        None here; tied weights are one. What training from entries needs
+        (``rbm_helpers.sparse_rows``): the first part's gradient is row-sparse.
+        Introduced with the command line's training at scale (README).
+        """
+        return self.weight, None
+
     def check_condition(self, condition: object, values: torch.Tensor) -> torch.Tensor | None:
         """``condition`` checked against encoded ``values``; a conditional model's extra input (none here).
 

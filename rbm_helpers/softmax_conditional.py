@@ -123,6 +123,10 @@ class ConditionalSoftmaxRBM(SoftmaxRBM):
         weight = self.weight + self.tied_weight if self.tied else self.weight
         return weight.reshape(self.visible.size, self.n_hidden)
 
+    def coupling_parts(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``weight`` (one row per movie) and ``tied_weight`` (shared by every movie; None without ties)."""
+        return self.weight, self.tied_weight if self.tied else None
+
     def _rated_units(self, values: torch.Tensor | None) -> torch.Tensor:
         """r from encoded rows: 1 for every unit with a rating (every unit when ``values`` is None)."""
         if values is None:

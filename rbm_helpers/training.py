@@ -23,7 +23,10 @@ from tqdm.auto import tqdm
 
 from .contrastive import cd_loss, contrastive_loss, pcd_loss
 from .model import RBM, ObservedPattern
+from .distributed import all_reduce_gradients, process_group
+from .lazy_sgd import LazySGD
 from .samplers import ParallelTempering, PersistentChains
+from .sparse_rows import SparseRows, check_entry_model, entry_cd_loss, entry_reconstruction_error
 from .validation import check_non_negative, check_positive_int
 
 __all__ = ["Callback", "METHODS", "TrainingDivergedError", "free_energy_gap", "reconstruction_error", "train"]
@@ -204,13 +207,25 @@ def train(
     reconstruction of ``inputs`` against ``targets``. Each callback is called
     as ``callback(rbm, record)`` after every epoch and may return a mapping of
     extra columns. ``seed`` fixes shuffling and sampling. ``condition`` is the
-    extra input of a conditional model, one row per data row. Training stops
-    with ``TrainingDivergedError`` if a parameter becomes non-finite or
+    extra input of a conditional model, one row per data row.
+
+    ``data`` may also be a ``rbm_helpers.sparse_rows.SparseRows`` (rows kept
+    as their entries, for data too large to be dense): then each batch is
+    built from its entries, CD-k runs over the entries only, gradients are
+    row-sparse, the default optimizer is ``LazySGD`` (the same SGD, updating
+    only the rows a batch touches), and under ``torch.distributed``
+    (torchrun) every process takes its share of each batch and the gradients
+    are summed across processes. Training stops with ``TrainingDivergedError`` if a parameter becomes non-finite or
     explodes; after any error the model is put back as it was before the
     call. Introduced in notebook 02 and used from notebook 03 on.
     """
     if not isinstance(rbm, RBM):
         raise ValueError(f"rbm must be an rbm_helpers RBM (RBM, SoftmaxRBM, ...); got {type(rbm).__name__}.")
+    if isinstance(data, SparseRows):
+        return _train_entries(rbm, data, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, momentum=momentum,
+                              weight_decay=weight_decay, k=k, method=method, seed=seed, held_out=held_out, callbacks=callbacks,
+                              progress=progress, monitor=monitor, optimizer=optimizer, learning_rates=learning_rates,
+                              condition=condition)
     values, observed = rbm.encode(data, "data")
     condition = rbm.check_condition(condition, values)
     _check_settings(epochs, batch_size, k, learning_rate, momentum, weight_decay, method)
@@ -268,17 +283,22 @@ def _epochs(rbm, data, values, observed, condition, chains, optimizer, method, k
             "held_out_error": reconstruction_error(rbm, held_inputs, held_targets) if held_inputs is not None else math.nan,
             "free_energy_gap": free_energy_gap(rbm, data, held_inputs) if held_rows else math.nan,
         }
-        for callback in callbacks:
-            extra = callback(rbm, record)
-            if extra is not None and not isinstance(extra, Mapping):
-                raise ValueError(
-                    f"a callback must return None or a mapping of extra columns (e.g. {{'auc': 0.7}}); "
-                    f"{getattr(callback, '__name__', callback)!r} returned {type(extra).__name__}."
-                )
-            record.update(extra or {})
+        _call_back(callbacks, rbm, record)
         history.append(record)
         bar.set_postfix(train_error=f"{record['train_error']:.4f}")
     return history
+
+
+def _call_back(callbacks: list[Callback], rbm: RBM, record: dict) -> None:
+    """Call each callback after an epoch and add the columns it returns to ``record``."""
+    for callback in callbacks:
+        extra = callback(rbm, record)
+        if extra is not None and not isinstance(extra, Mapping):
+            raise ValueError(
+                f"a callback must return None or a mapping of extra columns (e.g. {{'auc': 0.7}}); "
+                f"{getattr(callback, '__name__', callback)!r} returned {type(extra).__name__}."
+            )
+        record.update(extra or {})
 
 
 def _train_epoch(
@@ -342,3 +362,72 @@ def _initial_chains(
     check_positive_int(n_chains, "n_chains")
     start = torch.randperm(values.shape[0], generator=shuffler)[: min(n_chains, values.shape[0])]
     return PersistentChains(values[start.to(values.device)])
+
+
+def _train_entries(rbm: RBM, data: SparseRows, *, epochs, batch_size, learning_rate, momentum, weight_decay, k, method, seed,
+                   held_out, callbacks, progress, monitor, optimizer, learning_rates, condition) -> pd.DataFrame:
+    """``train`` on rows kept as entries: the same loop, batches built from entries, gradients row-sparse."""
+    check_entry_model(rbm)
+    _check_settings(epochs, batch_size, k, learning_rate, momentum, weight_decay, method)
+    if method != "cd" or held_out is not None or condition is not None:
+        raise ValueError("training from SparseRows supports method='cd' without held_out or condition; "
+                         "score held-out ratings in a callback instead (see rbm_helpers.scale).")
+    if data.n_units != rbm.visible.n:
+        raise ValueError(f"data has {data.n_units:,} units per row but the model has {rbm.visible.n:,} visible units.")
+    n_categories = rbm.visible.width if rbm.visible.width > 1 else 2
+    if data.n_entries and int(data.categories.max()) >= n_categories:
+        raise ValueError(f"data holds category {int(data.categories.max())} but the model's units take 0..{n_categories - 1}.")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise ValueError(f"seed must be an integer or None; got {seed!r}.")
+    if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+        raise ValueError(f"optimizer must be a torch.optim.Optimizer over rbm.parameters(); got {type(optimizer).__name__}.")
+    rank, world = process_group()
+    data = data.to(rbm.device)
+    optimizer = optimizer or LazySGD(rbm.parameter_groups(weight_decay, dict(learning_rates or {})), lr=learning_rate, momentum=momentum)
+    shuffler = torch.Generator().manual_seed(seed) if seed is not None else None
+    sampler = torch.Generator(device=rbm.device).manual_seed(seed + 1 + rank) if seed is not None else rbm.generator
+    before = {name: value.detach().clone() for name, value in rbm.state_dict().items()}
+    history: list[dict] = []
+    try:
+        bar = tqdm(range(1, epochs + 1), desc="epochs", unit="epoch", disable=not progress, leave=False)
+        for epoch in bar:
+            seconds = _train_entry_epoch(rbm, data, optimizer, k, batch_size, shuffler, sampler, rank, world)
+            _check_diverged(rbm, epoch, learning_rate)
+            record = {"epoch": epoch, "seconds": seconds, "held_out_error": math.nan, "free_energy_gap": math.nan,
+                      "train_error": entry_reconstruction_error(rbm, data) if monitor else math.nan}
+            _call_back(list(callbacks), rbm, record)
+            history.append(record)
+    except BaseException:
+        with torch.no_grad():
+            rbm.load_state_dict(before)
+        raise
+    columns = ["epoch", "train_error", "held_out_error", "free_energy_gap", "seconds"]
+    frame = pd.DataFrame(history, columns=columns + [c for c in (history[0] if history else {}) if c not in columns])
+    return frame.set_index("epoch")
+
+
+def _train_entry_epoch(rbm: RBM, data: SparseRows, optimizer: torch.optim.Optimizer, k: int, batch_size: int,
+                       shuffler: torch.Generator | None, sampler: torch.Generator | None, rank: int, world: int) -> float:
+    """One pass over the rows in shuffled batches; with ``world`` processes each takes every world-th row of a batch."""
+    started = time.perf_counter()
+    order = torch.randperm(data.n_rows, generator=shuffler).to(rbm.device)
+    trainable = list(rbm.trainable_parameters().values())
+    with rbm.differentiable():
+        for first in range(0, data.n_rows, batch_size):
+            rows = order[first : first + batch_size]
+            batch = data.batch(rows[rank::world])
+            if isinstance(optimizer, LazySGD):  # the rows this batch reads must hold every step so far
+                units = torch.unique(batch.unit)
+                for parameter in (rbm.coupling_parts()[0], rbm.visible_bias):
+                    optimizer.bring_up_to_date(parameter, units)
+            loss = entry_cd_loss(rbm, batch, k, generator=sampler, n_total=rows.numel())
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            if world > 1:
+                all_reduce_gradients(trainable)
+            optimizer.step()
+    if isinstance(optimizer, LazySGD):
+        optimizer.flush()
+    if rbm.device.type == "cuda":
+        torch.cuda.synchronize(rbm.device)
+    return time.perf_counter() - started
