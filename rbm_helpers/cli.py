@@ -1,9 +1,10 @@
-"""The command line: ``python -m rbm_helpers fetch ml-100k`` and ``python -m rbm_helpers check``.
+"""The command line: ``python -m rbm_helpers fetch ml-100k``, ``check`` and ``train``.
 
 ``fetch`` puts a data set in the cache before a workshop (and says where);
 ``check`` reports Python, torch and the device it would use, package
 versions, and which data sets are cached, and exits non-zero with advice when
-something the notebooks need is missing.
+something the notebooks need is missing; ``train`` trains a recommender at
+any size (``rbm_helpers.train_command``).
 Introduced in the series' README (setting up) and notebook 03.
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ from importlib import metadata
 from .data.checks import check_choice, check_folder_argument
 from .data.movielens import DATASET_NAMES
 from .data.sources import DataUnavailableError, cache_dir, cache_dir_reason, dataset_status, fetch
+from .train_command import add_train_arguments, run_train
 
 REQUIRED_DATASET = "ml-100k"
 """The data set the notebooks load; ``check`` fails without it."""
@@ -40,7 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     check_parser = commands.add_parser("check", help="check Python, torch, packages and the cached data")
     for command in (fetch_parser, check_parser):
         command.add_argument("--data-dir", default=None, help="the cache folder (default: $RBM_HELPERS_DATA, ...)")
+    train_parser = commands.add_parser("train", help="train a recommender of the series on MovieLens or synthetic data, at any size")
+    add_train_arguments(train_parser)
     arguments = parser.parse_args(argv)
+    if arguments.command == "train":
+        return run_train(arguments)
     try:
         check_folder_argument(arguments.data_dir, "--data-dir", default="leave --data-dir out")
     except ValueError as error:

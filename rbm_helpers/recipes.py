@@ -41,7 +41,7 @@ __all__ = ["ROWS", "Recipe", "SANE_RECIPE", "SEED_RECIPE", "train_sane_rbm"]
 ROWS = ("users", "movies")
 """What a recipe's model takes as rows: one RBM per user (the paper's layout) or per movie (the transpose)."""
 
-CATEGORIES = (None, 2, 5)
+CATEGORIES = (None, 2, 5, 10)
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class Recipe:
 
     The defaults are the sane Bernoulli RBM of notebook 03: 0/1 visible units
     (``n_categories=None``), users as rows, no extra terms.
-    ``n_categories`` 2 or 5 makes one softmax unit per movie (notebook 06,
+    ``n_categories`` 2, 5 or 10 (half stars) makes one softmax unit per movie (notebook 06,
     ``recipes_softmax.fit_softmax``); ``rows`` is ``"users"`` or ``"movies"``
     (the transposed matrix); ``tied`` and ``conditional`` switch on the two
     terms of ``ConditionalSoftmaxRBM``, whose tied weights learn at
@@ -76,14 +76,14 @@ class Recipe:
     def __post_init__(self) -> None:
         if self.n_categories not in CATEGORIES:
             raise ValueError(
-                "n_categories must be 2 (disliked/liked) or 5 (stars) for softmax units, or None for 0/1 "
+                "n_categories must be 2 (disliked/liked), 5 (stars) or 10 (half stars) for softmax units, or None for 0/1 "
                 f"Bernoulli units; got {self.n_categories!r}."
             )
         if self.rows not in ROWS:
             raise ValueError(f"rows must be one of {ROWS}; got {self.rows!r}.")
         if self.n_categories is None and (self.rows != "users" or not self.plain):
             raise ValueError("a Bernoulli recipe (n_categories=None) has users as rows and neither tied nor "
-                             "conditional terms; set n_categories=2 or 5 for a softmax recipe.")
+                             "conditional terms; set n_categories=2, 5 or 10 for a softmax recipe.")
 
     @property
     def plain(self) -> bool:

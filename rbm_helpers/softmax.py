@@ -42,6 +42,7 @@ import torch
 import torch.nn.functional as F
 
 from .model import RBM
+from .rating_scale import LIKED_THRESHOLD, STARS, RatingScale, scale_for
 from .units import Softmax
 from .validation import MISSING, check_categories
 
@@ -52,27 +53,37 @@ METHODS = ("mean_field", "exact")
 
 
 # ---------------------------------------------------------------------- ratings and categories
-def categories_from_ratings(ratings: torch.Tensor, n_categories: int) -> torch.Tensor:
-    """Star ratings 1..5 as rating categories, -1 where unrated (an integer tensor).
+def categories_from_ratings(ratings: torch.Tensor, n_categories: "int | RatingScale") -> torch.Tensor:
+    """Ratings as rating categories, -1 where unrated (an integer tensor).
 
     With ``n_categories=5`` stars 1..5 become categories 0..4; with
+    ``n_categories=10`` half stars 0.5..5.0 become 0..9; with a
+    ``RatingScale`` its k-th value becomes category k; with
     ``n_categories=2`` a rating below 3 becomes 0 (disliked) and 3 or more 1
     (liked). Unrated entries may be given as 0, -1 or NaN.
-    Introduced in notebook 06 (Softmax units).
+    Introduced in notebook 06 (Softmax units); half stars with the command line (README).
     """
-    if n_categories not in (2, 5):
-        raise ValueError(f"n_categories must be 2 (disliked/liked) or 5 (stars 1..5); got {n_categories!r}.")
     if not isinstance(ratings, torch.Tensor):
         raise ValueError(f"ratings must be a torch.Tensor of stars 1..5; got {type(ratings).__name__}.")
+    if not isinstance(n_categories, RatingScale) and n_categories not in (2, 5, 10):
+        raise ValueError(f"n_categories must be 2 (disliked/liked), 5 (stars 1..5), 10 (half stars) or a RatingScale; got {n_categories!r}.")
     ratings = ratings.double()
     unrated = torch.isnan(ratings) | (ratings == 0) | (ratings == MISSING)
     stars = ratings[~unrated]
-    if stars.numel() and not bool(((stars >= 1) & (stars <= 5) & (stars == stars.round())).all()):
-        raise ValueError(
-            f"ratings must hold whole stars 1..5 (0, -1 or NaN for unrated); got values in "
-            f"[{stars.min().item():g}, {stars.max().item():g}]."
-        )
-    categories = (ratings >= 3).long() if n_categories == 2 else ratings.nan_to_num(1).long() - 1
+    if n_categories == 2:
+        if stars.numel() and not bool(((stars >= 0.5) & (stars <= 5)).all()):
+            raise ValueError(f"ratings must hold stars 0.5..5 (0, -1 or NaN for unrated); got values in [{stars.min().item():g}, {stars.max().item():g}].")
+        categories = (ratings >= LIKED_THRESHOLD).long()
+    else:
+        scale = n_categories if isinstance(n_categories, RatingScale) else scale_for(n_categories)
+        if stars.numel() and not bool(torch.isin(stars, torch.tensor(scale.values, dtype=stars.dtype)).all()):
+            what = "whole stars 1..5" if scale == STARS else f"ratings on the scale {list(scale.values)}"
+            raise ValueError(
+                f"ratings must hold {what} (0, -1 or NaN for unrated); got values in "
+                f"[{stars.min().item():g}, {stars.max().item():g}]."
+            )
+        categories = torch.zeros(ratings.shape, dtype=torch.long)
+        categories[~unrated] = torch.from_numpy(scale.categories(stars.cpu().numpy()).astype("int64")).to(categories.device)
     return torch.where(unrated, torch.full_like(categories, int(MISSING)), categories)
 
 

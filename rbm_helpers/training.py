@@ -389,9 +389,10 @@ def _train_entries(rbm: RBM, data: SparseRows, *, epochs, batch_size, learning_r
     before = {name: value.detach().clone() for name, value in rbm.state_dict().items()}
     history: list[dict] = []
     try:
-        bar = tqdm(range(1, epochs + 1), desc="epochs", unit="epoch", disable=not progress, leave=False)
-        for epoch in bar:
-            seconds = _train_entry_epoch(rbm, data, optimizer, k, batch_size, shuffler, sampler, rank, world)
+        for epoch in range(1, epochs + 1):
+            bar = tqdm(total=math.ceil(data.n_rows / batch_size), desc=f"epoch {epoch}/{epochs}", unit="batch", disable=not progress)
+            seconds = _train_entry_epoch(rbm, data, optimizer, k, batch_size, shuffler, sampler, rank, world, bar)
+            bar.close()
             _check_diverged(rbm, epoch, learning_rate)
             record = {"epoch": epoch, "seconds": seconds, "held_out_error": math.nan, "free_energy_gap": math.nan,
                       "train_error": entry_reconstruction_error(rbm, data) if monitor else math.nan}
@@ -407,7 +408,7 @@ def _train_entries(rbm: RBM, data: SparseRows, *, epochs, batch_size, learning_r
 
 
 def _train_entry_epoch(rbm: RBM, data: SparseRows, optimizer: torch.optim.Optimizer, k: int, batch_size: int,
-                       shuffler: torch.Generator | None, sampler: torch.Generator | None, rank: int, world: int) -> float:
+                       shuffler: torch.Generator | None, sampler: torch.Generator | None, rank: int, world: int, bar: tqdm) -> float:
     """One pass over the rows in shuffled batches; with ``world`` processes each takes every world-th row of a batch."""
     started = time.perf_counter()
     order = torch.randperm(data.n_rows, generator=shuffler).to(rbm.device)
@@ -426,6 +427,7 @@ def _train_entry_epoch(rbm: RBM, data: SparseRows, optimizer: torch.optim.Optimi
             if world > 1:
                 all_reduce_gradients(trainable)
             optimizer.step()
+            bar.update()
     if isinstance(optimizer, LazySGD):
         optimizer.flush()
     if rbm.device.type == "cuda":

@@ -91,7 +91,7 @@ def test_the_tied_movie_recipe_learns_more_than_its_visible_biases(split):
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda: SoftmaxRecipe(n_categories=3), r"n_categories must be 2 .* or 5 .*; got 3"),
+        (lambda: SoftmaxRecipe(n_categories=3), r"n_categories must be 2 .*, 5 .* or 10 .*; got 3"),
         (lambda: SoftmaxRecipe(rows="items"), r"rows must be one of \('users', 'movies'\); got 'items'"),
         (lambda: fit_softmax(torch.ones(3, 4), "MOVIES_K5"), r"recipe must be a softmax Recipe"),
         (lambda: fit_softmax(torch.ones(3), MOVIES_K5), r"train_ratings must be a 2-D tensor"),

@@ -451,7 +451,7 @@ model3 = SoftmaxRBM(3, 3, 2, seed=0)
         (lambda: train(model3, torch.tensor([[0, 5, 1]]), progress=False), r"data must hold categories 0\.\.2"),
         (lambda: SoftmaxRBM(3, 1, 2), r"n_categories must be an integer >= 2; got 1"),
         (lambda: categories_from_ratings(torch.tensor([4.0, 6.0]), 5), r"ratings must hold whole stars 1\.\.5.*\[4, 6\]"),
-        (lambda: categories_from_ratings(torch.tensor([4.0]), 3), r"n_categories must be 2 .* or 5 .*; got 3"),
+        (lambda: categories_from_ratings(torch.tensor([4.0]), 3), r"n_categories must be 2 .*, 5 .*, 10 .*; got 3"),
     ],
 )
 def test_bad_input_raises_a_value_error_naming_the_argument(call, message):
