@@ -4,7 +4,7 @@ Every process holds the whole model, takes its share of each mini-batch, and
 the gradients are summed across processes before every optimizer step, so
 that all processes take the same step and stay identical: the gradient is
 that of one process seeing the whole batch. Dense gradients are summed with
-``all_reduce``; row-sparse ones (``rbm_helpers.sparse_rows``) are gathered
+``all_reduce``; sparse ones (``rbm_helpers.sparse_rows``) are gathered
 with ``all_gather`` and added, since only a few rows are non-zero.
 ``gloo`` runs on CPUs, ``nccl`` on GPUs; ``init_from_environment`` reads what
 ``torchrun`` sets. Introduced with the command line (README, "Training at scale").
@@ -51,7 +51,7 @@ def finish() -> None:
 
 
 def all_reduce_gradients(parameters: Iterable[torch.Tensor]) -> None:
-    """Replace each parameter's gradient by its sum over all processes (dense or row-sparse)."""
+    """Replace each parameter's gradient by its sum over all processes (dense or sparse)."""
     for parameter in parameters:
         grad = parameter.grad
         if grad is None:
@@ -63,20 +63,20 @@ def all_reduce_gradients(parameters: Iterable[torch.Tensor]) -> None:
 
 
 def _all_gather_rows(grad: torch.Tensor) -> torch.Tensor:
-    """The sum over processes of a row-sparse gradient, as a coalesced row-sparse tensor on every process."""
+    """The sum over processes of a sparse gradient, as a coalesced sparse tensor on every process."""
     world = dist.get_world_size()
-    rows, values = grad.indices()[0], grad.values()
-    sizes = [torch.zeros(1, dtype=torch.long, device=rows.device) for _ in range(world)]
-    dist.all_gather(sizes, torch.tensor([rows.numel()], device=rows.device))
+    indices, values = grad.indices(), grad.values()
+    sizes = [torch.zeros(1, dtype=torch.long, device=indices.device) for _ in range(world)]
+    dist.all_gather(sizes, torch.tensor([indices.shape[1]], device=indices.device))
     largest = int(max(size.item() for size in sizes))
-    padded_rows = torch.zeros(largest, dtype=rows.dtype, device=rows.device)
-    padded_values = torch.zeros((largest,) + tuple(values.shape[1:]), dtype=values.dtype, device=values.device)
-    padded_rows[: rows.numel()], padded_values[: rows.numel()] = rows, values
-    all_rows = [torch.empty_like(padded_rows) for _ in range(world)]
+    padded_indices = indices.new_zeros((indices.shape[0], largest))
+    padded_values = values.new_zeros((largest,) + tuple(values.shape[1:]))
+    padded_indices[:, : indices.shape[1]], padded_values[: values.shape[0]] = indices, values
+    all_indices = [torch.empty_like(padded_indices) for _ in range(world)]
     all_values = [torch.empty_like(padded_values) for _ in range(world)]
-    dist.all_gather(all_rows, padded_rows)
+    dist.all_gather(all_indices, padded_indices)
     dist.all_gather(all_values, padded_values)
-    kept = [slice(0, int(size.item())) for size in sizes]
-    rows = torch.cat([r[k] for r, k in zip(all_rows, kept)])
-    values = torch.cat([v[k] for v, k in zip(all_values, kept)])
-    return torch.sparse_coo_tensor(rows.unsqueeze(0), values, grad.shape).coalesce()
+    counts = [int(size.item()) for size in sizes]
+    indices = torch.cat([part[:, :count] for part, count in zip(all_indices, counts)], dim=1)
+    values = torch.cat([part[:count] for part, count in zip(all_values, counts)])
+    return torch.sparse_coo_tensor(indices, values, grad.shape).coalesce()

@@ -26,8 +26,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import warnings
+
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from .model import RBM
 from .units import Bernoulli, Softmax
@@ -36,12 +39,8 @@ from .validation import MISSING
 
 __all__ = [
     "EntryBatch", "SparseRows", "check_entry_model", "entry_cd_loss", "entry_free_energy", "entry_hidden_field",
-    "entry_reconstruction_error", "entry_visible_field", "entry_visible_sample", "gather_sum",
+    "entry_reconstruction_error", "entry_visible_field", "entry_visible_sample", "gather_sum", "read_rows",
 ]
-
-CHUNK_ELEMENTS = 2**23
-"""Entries x width x n_hidden per chunk of the visible input: bounds the memory of one gather (32 MiB of float32)."""
-
 
 class EntryBatch(NamedTuple):
     """The entries of a mini-batch of rows, ordered by row then unit: ``row`` is the position in the batch."""
@@ -132,26 +131,34 @@ class SparseRows:
 
 # ---------------------------------------------------------------------- the products over entries
 class _GatherSum(torch.autograd.Function):
-    """out[r] = sum_e weight_e * parameter[unit_e, slot_e]; the gradient is row-sparse in the parameter."""
+    """out[r] = sum_e weight_e * parameter[unit_e, slot_e]; the gradient is sparse over (unit, slot) rows."""
 
     @staticmethod
     def forward(ctx, parameter, rows, units, slots, weights, n_rows, width):
-        flat = parameter.reshape(parameter.shape[0], width, -1)
-        ctx.save_for_backward(rows, units, slots, weights)
+        table = parameter.detach().reshape(parameter.shape[0] * width, -1)
+        index = units * width + slots
+        offsets = torch.bincount(rows, minlength=n_rows).cumsum(0).roll(1)
+        offsets[0] = 0
+        ctx.save_for_backward(rows, index, weights)
         ctx.shape, ctx.width = parameter.shape, width
-        values = flat[units, slots] * weights.unsqueeze(1)
-        out = torch.zeros(n_rows, flat.shape[-1], device=parameter.device, dtype=parameter.dtype)
-        return out.index_add_(0, rows, values)
+        per_entry = None if width > 1 else weights  # softmax entries all weigh 1
+        return F.embedding_bag(index, table, offsets, mode="sum", per_sample_weights=per_entry)
 
     @staticmethod
     def backward(ctx, grad):
-        rows, units, slots, weights = ctx.saved_tensors
-        shape = ctx.shape
-        touched, position = torch.unique(units, return_inverse=True)
-        values = torch.zeros(touched.numel(), ctx.width, grad.shape[-1], device=grad.device, dtype=grad.dtype)
-        values.index_put_((position, slots), grad[rows] * weights.unsqueeze(1), accumulate=True)
-        values = values.reshape((touched.numel(),) + tuple(shape[1:]))
-        gradient = torch.sparse_coo_tensor(touched.unsqueeze(0), values, shape, is_coalesced=True, check_invariants=False)
+        rows, index, weights = ctx.saved_tensors
+        shape, width = ctx.shape, ctx.width
+        touched, position = torch.unique(index, return_inverse=True)
+        contribution = grad.index_select(0, rows)
+        if width == 1:
+            contribution = contribution * weights.unsqueeze(1)
+        values = torch.zeros(touched.numel(), grad.shape[-1], device=grad.device, dtype=grad.dtype).index_add_(0, position, contribution)
+        if width > 1:  # sparse over (unit, slot): a row of the gradient per category a batch reached
+            indices = torch.stack([touched // width, touched % width])
+        else:
+            indices = touched.unsqueeze(0)
+        values = values.reshape((touched.numel(),) + tuple(shape[indices.shape[0] :]))
+        gradient = torch.sparse_coo_tensor(indices, values, shape, is_coalesced=True, check_invariants=False)
         return gradient, None, None, None, None, None, None
 
 
@@ -160,11 +167,20 @@ def gather_sum(parameter: torch.Tensor, batch: EntryBatch, slots: torch.Tensor, 
 
     ``parameter`` has one row per unit and is read as (units, width, depth):
     softmax weights (units, K, n_hidden), binary weights (units, n_hidden),
-    visible biases (units, K) or (units,) with depth 1. Differentiable, with a
-    row-sparse gradient.
+    visible biases (units, K) or (units,) with depth 1. Differentiable; the
+    gradient is a sparse tensor over the (unit, slot) pairs the batch holds
+    (softmax) or its units (binary). Entries must be ordered by row.
     Introduced with the command line's training at scale (README).
     """
     return _GatherSum.apply(parameter, batch.row, batch.unit, slots, weights.to(parameter.dtype), batch.n_rows, width)
+
+
+def read_rows(rbm: RBM, units: torch.Tensor) -> torch.Tensor:
+    """The flat (unit, slot) rows of the weight and visible bias that a batch with these units reads."""
+    width = rbm.visible.width
+    if width == 1:
+        return units
+    return (units.unsqueeze(1) * width + torch.arange(width, device=units.device)).reshape(-1)
 
 
 def _slots(rbm: RBM, categories: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -207,17 +223,30 @@ def entry_free_energy(rbm: RBM, batch: EntryBatch, categories: torch.Tensor | No
 
 @torch.no_grad()
 def entry_visible_field(rbm: RBM, batch: EntryBatch, hidden: torch.Tensor) -> torch.Tensor:
-    """The input of every entry's unit, visible_bias[u] + weight[u] h_row, shape (entries, width); in chunks."""
+    """The input of every entry's unit, visible_bias[u] + weight[u] h_row, shape (entries, width).
+
+    A sampled product (``torch.sparse.sampled_addmm``) at the entries' slots
+    only, as the dense path's ``ObservedPattern.sampled``; the tied part, the
+    same for every unit, is one small product per row.
+    """
     per_unit, shared = rbm.coupling_parts()
-    width, n_hidden = rbm.visible.width, rbm.n_hidden
-    weights, biases = per_unit.reshape(rbm.visible.n, width, n_hidden), rbm.visible_bias.reshape(rbm.visible.n, width)
-    chunk = max(1, CHUNK_ELEMENTS // (width * n_hidden))
-    fields = []
-    for first in range(0, batch.unit.numel(), chunk):
-        unit, row = batch.unit[first : first + chunk], batch.row[first : first + chunk]
-        coupling = weights[unit] if shared is None else weights[unit] + shared
-        fields.append(torch.baddbmm(biases[unit].unsqueeze(-1), coupling, hidden[row].unsqueeze(-1)).squeeze(-1))
-    return torch.cat(fields) if fields else torch.empty(0, width, device=hidden.device, dtype=hidden.dtype)
+    width, n_hidden, n_units = rbm.visible.width, rbm.n_hidden, rbm.visible.n
+    if batch.unit.numel() == 0:
+        return torch.empty(0, width, device=hidden.device, dtype=hidden.dtype)
+    columns = read_rows(rbm, batch.unit)
+    weights, biases = per_unit.reshape(n_units * width, n_hidden), rbm.visible_bias.reshape(-1)
+    if hidden.device.type in ("cpu", "cuda"):
+        counts = torch.bincount(batch.row, minlength=batch.n_rows) * width
+        row_starts = torch.cat([counts.new_zeros(1), counts.cumsum(0)])
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
+            pattern = torch.sparse_csr_tensor(row_starts, columns, biases[columns], size=(batch.n_rows, n_units * width), check_invariants=False)
+            field = torch.sparse.sampled_addmm(pattern, hidden, weights.T).values().view(-1, width)
+    else:  # no sparse CSR products (e.g. MPS): gather the rows
+        field = (biases[columns] + (weights[columns] * hidden[batch.row.repeat_interleave(width)]).sum(-1)).view(-1, width)
+    if shared is not None:
+        field = field + (hidden @ shared.T)[batch.row]
+    return field
 
 
 @torch.no_grad()

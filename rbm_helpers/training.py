@@ -26,7 +26,7 @@ from .model import RBM, ObservedPattern
 from .distributed import all_reduce_gradients, process_group
 from .lazy_sgd import LazySGD
 from .samplers import ParallelTempering, PersistentChains
-from .sparse_rows import SparseRows, check_entry_model, entry_cd_loss, entry_reconstruction_error
+from .sparse_rows import SparseRows, check_entry_model, entry_cd_loss, entry_reconstruction_error, read_rows
 from .validation import check_non_negative, check_positive_int
 
 __all__ = ["Callback", "METHODS", "TrainingDivergedError", "free_energy_gap", "reconstruction_error", "train"]
@@ -418,9 +418,9 @@ def _train_entry_epoch(rbm: RBM, data: SparseRows, optimizer: torch.optim.Optimi
             rows = order[first : first + batch_size]
             batch = data.batch(rows[rank::world])
             if isinstance(optimizer, LazySGD):  # the rows this batch reads must hold every step so far
-                units = torch.unique(batch.unit)
+                rows_read = read_rows(rbm, torch.unique(batch.unit))
                 for parameter in (rbm.coupling_parts()[0], rbm.visible_bias):
-                    optimizer.bring_up_to_date(parameter, units)
+                    optimizer.bring_up_to_date(parameter, rows_read)
             loss = entry_cd_loss(rbm, batch, k, generator=sampler, n_total=rows.numel())
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
