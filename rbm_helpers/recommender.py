@@ -28,7 +28,7 @@ from .softmax_conditional import ConditionalSoftmaxRBM, train_conditional
 from .sparse_rows import EntryBatch, SparseRows, entry_hidden_field, entry_visible_field
 from .training import Callback, train
 
-__all__ = ["RECIPES", "Recommender", "fit_recommender", "recipe_for"]
+__all__ = ["RECIPES", "Recommender", "fit_entries", "fit_recommender", "layout_entries", "recipe_for"]
 
 RECIPES: dict[str, Recipe] = {
     "movies-k5": MOVIES_K5,
@@ -206,12 +206,31 @@ def fit_recommender(
 
     ``index`` fixes the ids (build it from train and test so both fit);
     ``scale`` defaults to the training ratings' own values. Visible biases
-    start at the smoothed category frequencies, as in the notebooks.
+    start at the smoothed category frequencies, as in the notebooks. The
+    same as ``layout_entries`` then ``fit_entries``, which a caller short of
+    memory runs separately to drop the table in between.
     Introduced with the command line's training at scale (README).
     """
     index = index or RatingsIndex.from_ratings(train_ratings)
     scale = scale or RatingScale.of(train_ratings["rating"].to_numpy())
     rows = layout_entries(train_ratings, index, recipe, scale)
+    return fit_entries(rows, recipe, index=index, scale=scale, seed=seed, device=device, epochs=epochs, progress=progress,
+                       callbacks=callbacks)
+
+
+def fit_entries(
+    rows: SparseRows,
+    recipe: Recipe,
+    *,
+    index: RatingsIndex,
+    scale: RatingScale,
+    seed: int = 0,
+    device: torch.device | str = "cpu",
+    epochs: int | None = None,
+    progress: bool = False,
+    callbacks: "list[Callback] | tuple[Callback, ...]" = (),
+) -> tuple[Recommender, pd.DataFrame]:
+    """Train ``recipe`` on training entries in its layout (``layout_entries``); return the recommender and its history."""
     model = new_model(recipe, rows.n_units, seed=seed, device=torch.device(device))
     set_initial_bias(model, rows)
     rows = rows.to(model.device)

@@ -31,7 +31,7 @@ from .data.synthetic import make_synthetic
 from .device import resolve_device
 from .distributed import finish, init_from_environment
 from .rating_scale import RatingScale
-from .recommender import RECIPES, STAR_ALIASES, fit_recommender, recipe_for
+from .recommender import RECIPES, STAR_ALIASES, fit_entries, layout_entries, recipe_for
 
 __all__ = ["add_train_arguments", "run_train"]
 
@@ -73,10 +73,11 @@ def run_train(arguments: argparse.Namespace) -> int:
             train_ratings, test_ratings = ratings, None
         n_ratings = len(ratings)
         del ratings
+        rows = layout_entries(train_ratings, index, recipe, scale)
+        del train_ratings  # from here on only the entries: memory O(ratings + parameters)
         started = time.perf_counter()
-        recommender, history = fit_recommender(train_ratings, recipe, index=index, scale=scale, seed=arguments.seed,
-                                               device=device, epochs=arguments.epochs, progress=rank == 0 and settings["progress"])
-        del train_ratings
+        recommender, history = fit_entries(rows, recipe, index=index, scale=scale, seed=arguments.seed, device=device,
+                                           epochs=arguments.epochs, progress=rank == 0 and settings["progress"])
         result = {
             "data": arguments.data, "n_users": index.n_users, "n_items": index.n_items, "n_ratings": n_ratings,
             "model": arguments.model, "n_categories": recipe.n_categories or 2, "n_hidden": recipe.n_hidden,

@@ -38,6 +38,10 @@ METHODS = ("cd", "pcd", "pcd-per-row")
 DIVERGENCE_LIMIT = 1e4
 """A parameter larger than this in absolute value means training has diverged."""
 
+SNAPSHOT_LIMIT_BYTES = 256 * 2**20
+"""Training from entries keeps a copy of the parameters to restore after an error only below this size
+(a MovieLens 25M model has 0.8 GB of parameters; a second copy would not fit the memory budget)."""
+
 
 class TrainingDivergedError(ValueError):
     """Training produced non-finite or exploding parameters (a learning rate too large, most often).
@@ -215,9 +219,10 @@ def train(
     row-sparse, the default optimizer is ``LazySGD`` (the same SGD, updating
     only the rows a batch touches), and under ``torch.distributed``
     (torchrun) every process takes its share of each batch and the gradients
-    are summed across processes. Training stops with ``TrainingDivergedError`` if a parameter becomes non-finite or
-    explodes; after any error the model is put back as it was before the
-    call. Introduced in notebook 02 and used from notebook 03 on.
+    are summed across processes. Training stops with
+    ``TrainingDivergedError`` if a parameter becomes non-finite or explodes;
+    after any error the model is put back as it was before the call (from
+    entries, only a model under ``SNAPSHOT_LIMIT_BYTES``). Introduced in notebook 02 and used from notebook 03 on.
     """
     if not isinstance(rbm, RBM):
         raise ValueError(f"rbm must be an rbm_helpers RBM (RBM, SoftmaxRBM, ...); got {type(rbm).__name__}.")
@@ -386,7 +391,8 @@ def _train_entries(rbm: RBM, data: SparseRows, *, epochs, batch_size, learning_r
     optimizer = optimizer or LazySGD(rbm.parameter_groups(weight_decay, dict(learning_rates or {})), lr=learning_rate, momentum=momentum)
     shuffler = torch.Generator().manual_seed(seed) if seed is not None else None
     sampler = torch.Generator(device=rbm.device).manual_seed(seed + 1 + rank) if seed is not None else rbm.generator
-    before = {name: value.detach().clone() for name, value in rbm.state_dict().items()}
+    large = sum(p.numel() * p.element_size() for p in rbm.parameters()) > SNAPSHOT_LIMIT_BYTES
+    before = None if large else {name: value.detach().clone() for name, value in rbm.state_dict().items()}
     history: list[dict] = []
     try:
         for epoch in range(1, epochs + 1):
@@ -399,8 +405,9 @@ def _train_entries(rbm: RBM, data: SparseRows, *, epochs, batch_size, learning_r
             _call_back(list(callbacks), rbm, record)
             history.append(record)
     except BaseException:
-        with torch.no_grad():
-            rbm.load_state_dict(before)
+        if before is not None:
+            with torch.no_grad():
+                rbm.load_state_dict(before)
         raise
     columns = ["epoch", "train_error", "held_out_error", "free_energy_gap", "seconds"]
     frame = pd.DataFrame(history, columns=columns + [c for c in (history[0] if history else {}) if c not in columns])
