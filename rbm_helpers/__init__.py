@@ -17,7 +17,12 @@ One home per idea, in the order the notebooks introduce them:
 - ``softmax`` / ``softmax_conditional``: the recommender's softmax RBMs (notebook 06);
 - ``sklearn``: the RBM as a scikit-learn transformer; ``dbn``: deep belief networks;
 - ``ising``: the 2-D Ising model and simulated annealing (notebook 09);
-- ``exercises``: one module of checkers per notebook.
+- ``drawings``: pictures of every model (the network, the Gibbs chain, per-user RBMs, a softmax unit, a DBN);
+- ``exercises``: one module of checkers per notebook;
+- at scale (README, "Training at scale"): ``rating_scale`` (stars, half stars), ``sparse_rows`` (rows kept
+  as entries, CD-k over them), ``lazy_sgd`` (SGD that updates only the rows a batch touches),
+  ``distributed`` (torch.distributed, torchrun), ``recommender`` (fit, predict, top-k at any size) and
+  ``train_command`` (``python -m rbm_helpers train``).
 """
 from . import ais, baselines, data, exact, metrics, samplers, seed_recipe, softmax, softmax_conditional, softmax_exact, units
 from .contrastive import Gradients, cd_gradient, pcd_gradient
