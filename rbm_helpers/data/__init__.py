@@ -1,7 +1,7 @@
 """MovieLens, checksummed and cached, a synthetic stand-in, splits, and rating matrices.
 
     from rbm_helpers.data import load_movielens, RatingsIndex, ratings_matrix
-    ratings = load_movielens("ml-100k")              # or "ml-1m", "ml-latest-small", "synthetic"
+    ratings = load_movielens("ml-100k")              # or "ml-1m", "ml-10m" ... "ml-32m", "ml-latest-small", "synthetic"
     index = RatingsIndex.from_ratings(ratings)
     visible = ratings_matrix(ratings, index, binary=True)   # liked 1 / disliked 0 / unrated -1
 

@@ -2,16 +2,20 @@
 
 A data set ``name`` is looked for, in this order, in
 
-1. the extracted folder ``<cache>/<name>/`` (e.g. ``<cache>/ml-100k/u.data``);
+1. the extracted folder ``<cache>/<folder>/`` (e.g. ``<cache>/ml-100k/u.data``),
+   named as in the zip: ``<name>``, except ``ml-10M100K`` for ml-10m;
 2. the official zip ``<cache>/<name>.zip``, checked and extracted;
 3. a download of that zip from GroupLens, checked, then extracted.
 
 ``<cache>`` is ``data_dir`` if given, else ``$RBM_HELPERS_DATA``, else the
 ``data/`` folder of the repository when run from a checkout, else a per-user
-cache folder. Every file is checked before it is read: against the SHA-256
-list shipped with this package (ml-100k), else against the CRC-32 stored in
-the zip in the cache. Anything that fails raises one ``DataUnavailableError``
-saying what failed, where to put the file by hand, and that
+cache folder. Every zip is checked against the checksum GroupLens publishes
+next to it (``<name>.zip.md5``; none for ml-latest-small, which GroupLens
+rebuilds), and every file before it is read: against the SHA-256 list shipped
+with this package (ml-100k), else against the CRC-32 stored in the zip in the
+cache. Of the large zips (ml-10m and later) only the ratings and movies are
+extracted: they also hold tags and tag-genome scores, gigabytes unread here.
+Anything that fails raises one ``DataUnavailableError`` saying what failed, where to put the file by hand, and that
 ``load_movielens("synthetic")`` works offline. Nothing half-written is ever
 left in the cache under its real name: downloads and extracted files are
 written to ``.<file>.XXXXXXXX.partial`` and renamed into place only once
@@ -84,6 +88,15 @@ class DatasetSpec:
     """``"sha256:..."`` or ``"md5:..."`` of the zip; None where GroupLens updates the zip."""
     archive_size: int | None = None
     """Size of the zip in bytes, when known: tells a truncated zip from a wrong one."""
+    zip_folder: str | None = None
+    """The folder the zip extracts to, where it is not ``name`` (ml-10m's is ``ml-10M100K``)."""
+    extract_only_read: bool = False
+    """Extract only ``files`` (large zips also hold tags and genome scores that nothing here reads)."""
+
+    @property
+    def folder(self) -> str:
+        """The folder of the extracted files, in the zip and in the cache: ``zip_folder`` or ``name``."""
+        return self.zip_folder or self.name
 
     @property
     def archive(self) -> str:
@@ -97,7 +110,7 @@ class DatasetSpec:
 
     @property
     def files(self) -> tuple[str, ...]:
-        """The data files this package reads, in the zip under ``<name>/``."""
+        """The data files this package reads, in the zip under ``<folder>/``."""
         return (self.ratings_file, self.movies_file, *self.extra_files)
 
 
@@ -114,6 +127,24 @@ DATASETS: dict[str, DatasetSpec] = {
         archive_size=4_924_029,
     ),
     "ml-1m": DatasetSpec("ml-1m", "ratings.dat", "movies.dat", archive_hash="md5:c4d9eecfca2ab87c1945afe126590906"),
+    # The MD5s are those GroupLens publishes as <name>.zip.md5 next to each zip; the sizes those it serves.
+    "ml-10m": DatasetSpec(
+        "ml-10m",
+        "ratings.dat",
+        "movies.dat",
+        archive_hash="md5:ce571fd55effeba0271552578f2648bd",
+        archive_size=65_566_137,
+        zip_folder="ml-10M100K",
+        extract_only_read=True,
+    ),
+    **{
+        name: DatasetSpec(name, "ratings.csv", "movies.csv", archive_hash=f"md5:{md5}", archive_size=size, extract_only_read=True)
+        for name, md5, size in (
+            ("ml-20m", "cd245b17a1ae2cc31bb14903e1204af3", 198_702_078),
+            ("ml-25m", "6b51fb2759a8657d3bfcbfc42b592ada", 261_978_986),
+            ("ml-32m", "d472be332d4daa821edc399621853b57", 238_950_008),
+        )
+    },
     # GroupLens rebuilds ml-latest-small from time to time, so no checksum can be pinned.
     "ml-latest-small": DatasetSpec("ml-latest-small", "ratings.csv", "movies.csv"),
 }
@@ -196,7 +227,7 @@ def fetch(name: str, data_dir: str | os.PathLike | None = None, *, progressbar: 
     cache = _usable_cache(spec, data_dir)
     _remove_leftovers(spec, cache)
     _refuse_blocked(spec, cache, spec.files)
-    folder = cache / spec.name
+    folder = cache / spec.folder
     missing = [folder / filename for filename in spec.files if not (folder / filename).is_file()]
     if missing:
         _extract(spec, _verified_archive(spec, cache, missing=missing[0], progressbar=progressbar), cache)
@@ -206,14 +237,14 @@ def fetch(name: str, data_dir: str | os.PathLike | None = None, *, progressbar: 
 
 
 def _verified_file(spec: DatasetSpec, cache: Path, filename: str) -> Path:
-    """``<cache>/<name>/<filename>``, extracted first if missing, and checked."""
-    path = cache / spec.name / filename
+    """``<cache>/<folder>/<filename>``, extracted first if missing, and checked."""
+    path = cache / spec.folder / filename
     _refuse_blocked(spec, cache, (filename,))
     if not path.is_file():
         archive = _verified_archive(spec, cache, missing=path)
         _extract(spec, archive, cache)
         if not path.is_file():
-            raise unavailable_error(spec, cache, f"{archive} holds no file {spec.name}/{filename}")
+            raise unavailable_error(spec, cache, f"{archive} holds no file {spec.folder}/{filename}")
     unverified = _verify_file(spec, path, cache)
     if unverified:
         warnings.warn(f"{path} was used without a checksum check: {unverified}", UnverifiedDataWarning, stacklevel=4)
@@ -241,7 +272,7 @@ def _status(spec: DatasetSpec, cache: Path, reason: str) -> DatasetStatus:
         return DatasetStatus(spec.name, False, problem, _cache_fix(reason, cache))
     if not cache.exists():
         return DatasetStatus(spec.name, False, f"not in {cache} (the folder does not exist yet)", fetch_it)
-    folder, archive = cache / spec.name, cache / spec.archive
+    folder, archive = cache / spec.folder, cache / spec.archive
     wrong, missing, gaps = _folder_problems(spec, cache)
     archive_problem = None
     if archive.exists():
@@ -266,7 +297,7 @@ def _status(spec: DatasetSpec, cache: Path, reason: str) -> DatasetStatus:
 
 def _folder_problems(spec: DatasetSpec, cache: Path) -> tuple[list[str], list[Path], set[str]]:
     """(what is wrong with each file, the missing files, why some files could not be verified)."""
-    folder = cache / spec.name
+    folder = cache / spec.folder
     if folder.exists() and not folder.is_dir():
         return [f"{folder} is a file, not the folder of extracted {spec.name} files"], [], set()
     wrong, missing, gaps = [], [], set()
@@ -299,7 +330,7 @@ def unavailable_error(spec: DatasetSpec, cache: Path, problem: str, *, by_hand: 
     hand = (
         f"To add it by hand, download {spec.url} and save it as\n"
         f"    {cache / spec.archive}\n"
-        f"(or extract it there, so that {cache / spec.name / spec.ratings_file} exists).\n"
+        f"(or extract it there, so that {cache / spec.folder / spec.ratings_file} exists).\n"
     )
     return DataUnavailableError(f"MovieLens {spec.name} is not available: {problem}.\n{hand if by_hand else ''}{SYNTHETIC_HINT}")
 
@@ -343,7 +374,7 @@ def _kind(path: Path) -> str:
 
 def _refuse_blocked(spec: DatasetSpec, cache: Path, filenames) -> None:
     """Raise if the data set's folder is a file, or one of ``filenames`` in it is a directory (never deleted for you)."""
-    folder = cache / spec.name
+    folder = cache / spec.folder
     if folder.exists() and not folder.is_dir():
         raise unavailable_error(
             spec, cache, f"{folder} is a file, but it should be the folder of the extracted {spec.name} files; move it away or delete it, then run again"
@@ -366,10 +397,10 @@ _TEMPORARY = re.compile(r"^\.(?P<target>.+)\.[a-z0-9_]{8}\.partial$")
 
 
 def _our_temporaries(spec: DatasetSpec, cache: Path) -> list[Path]:
-    """Our half-written files: ``.<zip>.XXXXXXXX.partial`` in the cache, ``.<file>.XXXXXXXX.partial`` in ``<name>/``."""
+    """Our half-written files: ``.<zip>.XXXXXXXX.partial`` in the cache, ``.<file>.XXXXXXXX.partial`` in ``<folder>/``."""
     archives = {known.archive for known in DATASETS.values()}
     found = []
-    for folder, targets in ((cache, archives), (cache / spec.name, None)):
+    for folder, targets in ((cache, archives), (cache / spec.folder, None)):
         try:
             names = os.listdir(folder)
         except OSError:  # not there (yet), or not a folder: nothing of ours in it
@@ -480,10 +511,10 @@ def _verify_file(spec: DatasetSpec, path: Path, cache: Path) -> str | None:
         return None
     archive = cache / spec.archive
     if not archive.is_file():
-        return f"GroupLens publishes no checksum for {spec.name}/{path.name}, and {archive} is not there to compare with"
+        return f"GroupLens publishes no checksum for {spec.folder}/{path.name}, and {archive} is not there to compare with"
     try:
         with zipfile.ZipFile(archive) as zipped:
-            expected_crc = zipped.getinfo(f"{spec.name}/{path.name}").CRC
+            expected_crc = zipped.getinfo(f"{spec.folder}/{path.name}").CRC
     except (zipfile.BadZipFile, KeyError, OSError) as error:
         raise unavailable_error(spec, cache, f"{archive} is damaged or is not the official zip ({error}); delete it") from error
     if _crc32(path) != expected_crc:
@@ -695,18 +726,26 @@ def download_problem(error: Exception) -> str:
 
 
 def _extract(spec: DatasetSpec, archive: Path, cache: Path) -> None:
-    """Extract the files of ``<name>/`` in ``archive`` that are missing from ``<cache>/<name>/``.
+    """Extract the files of ``<folder>/`` in ``archive`` that are missing from ``<cache>/<folder>/``.
 
     Each file is written to a temporary name, checked (CRC-32 by zipfile, and
     SHA-256 when the package lists one), and only then renamed into place.
-    Members outside ``<name>/``, in subfolders, or named ``..`` are skipped.
+    Members outside ``<folder>/``, in subfolders, or named ``..`` are skipped,
+    and so are those this package never reads where ``spec.extract_only_read``.
     """
-    folder = cache / spec.name
+    folder = cache / spec.folder
     created = not folder.exists()
-    prefix = f"{spec.name}/"
+    prefix = f"{spec.folder}/"
+    wanted = set(spec.files) if spec.extract_only_read else None
     try:
         with zipfile.ZipFile(archive) as zipped, _cache_lock(cache, exclusive=False):
-            members = [m for m in zipped.infolist() if m.filename.startswith(prefix) and _plain_name(m.filename[len(prefix):])]
+            members = [
+                member
+                for member in zipped.infolist()
+                if member.filename.startswith(prefix)
+                and _plain_name(name := member.filename[len(prefix) :])
+                and (wanted is None or name in wanted)
+            ]
             folder.mkdir(exist_ok=True)
             for member in members:
                 target = folder / member.filename[len(prefix):]
