@@ -147,6 +147,7 @@ def fit_softmax(
     seed: int = 0,
     asked: torch.Tensor | None = None,
     callbacks: "list[Callback] | tuple[Callback, ...]" = (),
+    device: "str | torch.device | None" = None,
 ) -> tuple[SoftmaxRBM, pd.DataFrame]:
     """Train the recipe's model on ``train_ratings`` (stars 1-5, -1 unrated); return it and its history.
 
@@ -157,7 +158,9 @@ def fit_softmax(
     to predict (its r is ``rated_matrix(train_ratings, asked)``); the others
     must not get it. ``callbacks`` are passed to the training loop, which
     skips the per-epoch training error unless a callback is given (it costs
-    a pass over the data and changes nothing else).
+    a pass over the data and changes nothing else). ``device`` is where the
+    model lives and trains (``resolve_device``: None the CPU, ``"auto"`` a GPU
+    if there is one); the ratings stay where they are and are moved as needed.
     Introduced in notebook 06 (Softmax units).
     """
     if not isinstance(recipe, Recipe) or recipe.n_categories is None:
@@ -174,10 +177,11 @@ def fit_softmax(
                     momentum=recipe.momentum, weight_decay=recipe.weight_decay, k=recipe.k, method=recipe.method, seed=seed,
                     callbacks=callbacks, progress=False)
     if recipe.plain:
-        model = SoftmaxRBM(*sizes, seed=seed, init_std=recipe.init_std)
+        model = SoftmaxRBM(*sizes, seed=seed, init_std=recipe.init_std, device=device)
         model.init_visible_bias(data)
         return model, train(model, data, monitor=bool(callbacks), **settings)
-    model = ConditionalSoftmaxRBM(*sizes, tied=recipe.tied, conditional=recipe.conditional, seed=seed, init_std=recipe.init_std)
+    model = ConditionalSoftmaxRBM(*sizes, tied=recipe.tied, conditional=recipe.conditional, seed=seed, init_std=recipe.init_std,
+                                  device=device)
     model.init_visible_bias(data)
     rated = _layout(rated_matrix(train_ratings, asked), recipe) if recipe.conditional else None
     return model, train_conditional(

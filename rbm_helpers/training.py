@@ -268,7 +268,8 @@ def train(
             rbm.load_state_dict(before)  # an error (a diverged run, a callback's, Ctrl-C) leaves the model as it was
         raise
     columns = ["epoch", "train_error", "held_out_error", "free_energy_gap", "seconds"]
-    frame = pd.DataFrame(history, columns=columns + [c for c in (history[0] if history else {}) if c not in columns])
+    extra = list(dict.fromkeys(c for record in history for c in record if c not in columns))  # a callback may skip epochs
+    frame = pd.DataFrame(history, columns=columns + extra)
     return frame.set_index("epoch")
 
 
@@ -410,7 +411,8 @@ def _train_entries(rbm: RBM, data: SparseRows, *, epochs, batch_size, learning_r
                 rbm.load_state_dict(before)
         raise
     columns = ["epoch", "train_error", "held_out_error", "free_energy_gap", "seconds"]
-    frame = pd.DataFrame(history, columns=columns + [c for c in (history[0] if history else {}) if c not in columns])
+    extra = list(dict.fromkeys(c for record in history for c in record if c not in columns))  # a callback may skip epochs
+    frame = pd.DataFrame(history, columns=columns + extra)
     return frame.set_index("epoch")
 
 

@@ -14,7 +14,7 @@ One module per notebook, and one, ``checking``, for what they share:
 - ``train_on_movielens`` (03): ``check_liked_matrix``, ``check_batch_starts``;
 - ``loss_curves`` (04): ``check_pseudo_log_likelihood``, ``check_free_energy_gap``;
 - ``recommend`` (05): ``check_top_k``, ``check_mae_threshold``;
-- ``softmax_units`` (06): ``check_visible_probabilities``, ``check_expected_rating``,
+- ``softmax_units`` (06): ``check_visible_probabilities``, ``check_expected_rating``, ``check_reported_rmse``,
   ``check_exact_prediction``.
 - ``an_rbm_that_dreams`` (07): ``check_ais_step``, ``check_anomaly_score``, ``check_swap_acceptance``.
 - ``stacking_rbms`` (08): ``check_up_pass``, ``check_transposed_layer``.
@@ -33,7 +33,7 @@ from .loss_curves import check_free_energy_gap, check_pseudo_log_likelihood
 from .rbms_in_physics import check_lattice_energy, check_metropolis_acceptance, check_specific_heat
 from .recommend import check_mae_threshold, check_top_k
 from .stacking_rbms import check_transposed_layer, check_up_pass
-from .softmax_units import check_exact_prediction, check_expected_rating, check_visible_probabilities
+from .softmax_units import check_exact_prediction, check_expected_rating, check_reported_rmse, check_visible_probabilities
 from .train_on_movielens import check_batch_starts, check_liked_matrix
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "check_energy",
     "check_exact_prediction",
     "check_expected_rating",
+    "check_reported_rmse",
     "check_free_energy",
     "check_free_energy_gap",
     "check_gibbs_step",

@@ -1,4 +1,5 @@
-"""Checkers for the exercises of notebook 06 (softmax units): visible probabilities, expected rating, exact prediction.
+"""Checkers for the exercises of notebook 06 (softmax units): visible probabilities, expected rating, exact prediction,
+and the held-out RMSE of a model of the learner's own.
 
 Introduced in notebook 06 (Softmax units).
 """
@@ -9,10 +10,17 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
+from ..metrics import mae, rmse
+from ..recipes import Recipe
+from ..recipes_softmax import predict_softmax
 from ..softmax import SoftmaxRBM, expected_category
+from ..softmax_conditional import ConditionalSoftmaxRBM
+from ..validation import MISSING
 from .checking import (
     DTYPE,
+    as_number,
     correct,
+    diagnose_number,
     function_name,
     mismatch,
     parameters,
@@ -21,7 +29,7 @@ from .checking import (
     wrong,
 )
 
-__all__ = ["check_exact_prediction", "check_expected_rating", "check_visible_probabilities"]
+__all__ = ["check_exact_prediction", "check_expected_rating", "check_reported_rmse", "check_visible_probabilities"]
 
 
 def _example_model(n_items: int = 4, n_categories: int = 5, n_hidden: int = 3, seed: int = 0) -> SoftmaxRBM:
@@ -133,3 +141,82 @@ def check_exact_prediction(exact_prediction: Callable) -> bool:
     if problem:
         return wrong(*problem)
     return correct(f"{function_name(exact_prediction)} integrates the hidden units out exactly: {result.numpy().round(3).tolist()}.")
+
+
+# ---------------------------------------------------------------------- exercise 4: a model of your own
+REPORTED_HINT = (
+    "Predict with predict_softmax(my_model, train_stars, my_recipe), take the expected stars "
+    "(expected_category(...) + 1), and score them with metrics.rmse(stars, test_stars): the held-out ratings only."
+)
+RMSE_TOLERANCE = 1e-4
+"""How far a reported RMSE may be from the checker's own (float32 sums in another order differ by about 1e-6)."""
+
+
+def _model_problem(model: object, recipe: Recipe, n_users: int, n_movies: int) -> str | None:
+    """Why ``model`` cannot be the model ``recipe`` trains on an (n_users, n_movies) matrix; None if it can be."""
+    if not isinstance(model, SoftmaxRBM):
+        return (f"my_model is a {type(model).__name__}, not a trained softmax RBM: "
+                "my_model, history = fit_softmax(train_stars, my_recipe, seed=SEED) returns one.")
+    n_items = n_movies if recipe.rows == "users" else n_users
+    built = (model.n_items, model.n_categories, model.n_hidden)
+    if built != (n_items, recipe.n_categories, recipe.n_hidden):
+        return (f"my_model has {model.n_items} visible units, K = {model.n_categories} and {model.n_hidden} hidden units; "
+                f"my_recipe gives {n_items}, {recipe.n_categories} and {recipe.n_hidden}. Train my_model with my_recipe.")
+    if isinstance(model, ConditionalSoftmaxRBM) == recipe.plain:
+        return "my_model's kind (tied or conditional terms) is not the one my_recipe trains. Train my_model with my_recipe."
+    return None
+
+
+def check_reported_rmse(
+    reported: object, model: object, recipe: object, train_ratings: torch.Tensor, test_ratings: torch.Tensor
+) -> bool:
+    """Check that ``reported`` is ``model``'s held-out RMSE: its expected stars scored on ``test_ratings``.
+
+    ``model`` must be what ``fit_softmax(train_ratings, recipe, ...)``
+    returns for a star recipe (K = 5, not conditional); the checker predicts
+    with ``predict_softmax`` from ``train_ratings`` and computes the RMSE of
+    the expected rating over the stars of ``test_ratings`` (-1 where none).
+    Any recipe is right: the exercise is to explore and report honestly.
+    Introduced in notebook 06.
+    """
+    if not isinstance(recipe, Recipe) or recipe.n_categories != 5 or recipe.conditional:
+        return wrong(f"my_recipe must be a star recipe such as MOVIES_K5 (K = 5, not conditional); got {recipe!r}.",
+                     "Start from MOVIES_K5 and change what you like: replace(MOVIES_K5, n_hidden=50, epochs=20).")
+    for ratings, name in ((train_ratings, "train_stars"), (test_ratings, "test_stars")):
+        if not isinstance(ratings, torch.Tensor) or ratings.dim() != 2:
+            return wrong(f"{name} must be the (users x movies) matrix of stars from evaluation.star_matrices(fold).",
+                         "Pass train_stars and test_stars as the notebook defines them.")
+    if train_ratings.shape != test_ratings.shape:
+        return wrong(f"train_stars has shape {tuple(train_ratings.shape)} and test_stars {tuple(test_ratings.shape)}.",
+                     "Both come from evaluation.star_matrices(fold), for the same fold.")
+    if model is ... or reported is ...:
+        return wrong(f"{'my_model' if model is ... else 'my_rmse'} is still `...`.", "Train my_model with fit_softmax, then score it. "
+                     + REPORTED_HINT)
+    problem = _model_problem(model, recipe, *train_ratings.shape)
+    if problem:
+        return wrong(problem, "Train the model first, then score it.")
+    value, problem = as_number(reported, "my_rmse")
+    if problem:
+        return wrong(problem, REPORTED_HINT)
+    probabilities = predict_softmax(model, train_ratings, recipe).double()
+    stars = expected_category(probabilities) + 1
+    truth, seen = test_ratings.double(), train_ratings.double()
+    expected = rmse(stars, truth)
+    most_likely = probabilities.argmax(-1).double() + 1
+    mistakes = [
+        (rmse(stars, seen), "this is the RMSE on the training ratings, which the model has seen.",
+         "Score the predictions on test_stars, the held-out ratings."),
+        (rmse(stars - 1, truth), "these predictions are categories 0..4, not stars 1..5.", "Category k means k + 1 stars: add 1."),
+        (expected ** 2, "this is the mean squared error; RMSE is its square root.", "Take the square root."),
+        (mae(stars, truth), "this is the mean absolute error, not the root mean squared error.", REPORTED_HINT),
+        (rmse(most_likely, truth), "this scores the most likely rating, not the expected one.",
+         "RMSE rewards the mean of the distribution: expected_category(...) + 1."),
+    ]
+    diagnosis = diagnose_number(value, expected, mistakes, tolerance=RMSE_TOLERANCE)
+    if diagnosis:
+        return wrong(*diagnosis)
+    if abs(value - expected) > RMSE_TOLERANCE:
+        return wrong(f"my_rmse is {value:.4f}, which is not the held-out RMSE of my_model's expected rating.", REPORTED_HINT)
+    n_held = int((test_ratings != MISSING).sum())
+    return correct(f"with {recipe.n_hidden} hidden units and {recipe.epochs} epochs ({recipe.rows} as rows), the held-out "
+                   f"RMSE over {n_held:,} ratings is {expected:.4f}.")
