@@ -18,7 +18,7 @@ One home per idea, in the order the notebooks introduce them:
 - ``sklearn``: the RBM as a scikit-learn transformer; ``dbn``: deep belief networks;
 - ``ising``: the 2-D Ising model and simulated annealing (notebook 09);
 - ``drawings``: pictures of every model (the network, the Gibbs chain, per-user RBMs, a softmax unit, a DBN);
-- ``exercises``: one module of checkers per notebook;
+- ``exercises``: one module of checkers per notebook; ``student_copies``: the notebooks without their solutions;
 - at scale (README, "Training at scale"): ``rating_scale`` (stars, half stars), ``sparse_rows`` (rows kept
   as entries, CD-k over them), ``lazy_sgd`` (SGD that updates only the rows a batch touches),
   ``distributed`` (torch.distributed, torchrun), ``recommender`` (fit, predict, top-k at any size) and

@@ -16,6 +16,7 @@ from importlib import metadata
 from .data.checks import check_choice, check_folder_argument
 from .data.movielens import DATASET_NAMES
 from .data.sources import DataUnavailableError, cache_dir, cache_dir_reason, dataset_status, fetch
+from .student_copies import write_student_copies
 from .train_command import add_train_arguments, run_train
 
 REQUIRED_DATASET = "ml-100k"
@@ -44,9 +45,15 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--data-dir", default=None, help="the cache folder (default: $RBM_HELPERS_DATA, ...)")
     train_parser = commands.add_parser("train", help="train a recommender of the series on MovieLens or synthetic data, at any size")
     add_train_arguments(train_parser)
+    copies_parser = commands.add_parser("student-copies", help="write the notebooks without their solutions, for a workshop")
+    copies_parser.add_argument("out", metavar="OUT", help="folder for the copies: new, empty, or holding earlier copies")
+    copies_parser.add_argument("--notebooks", default=None, metavar="DIR",
+                               help="the series' notebooks (default: the notebooks/ folder beside the package)")
     arguments = parser.parse_args(argv)
     if arguments.command == "train":
         return run_train(arguments)
+    if arguments.command == "student-copies":
+        return run_student_copies(arguments.out, arguments.notebooks)
     try:
         check_folder_argument(arguments.data_dir, "--data-dir", default="leave --data-dir out")
     except ValueError as error:
@@ -159,3 +166,17 @@ def _installed_version(name: str) -> str | None:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return None
+
+
+def run_student_copies(out: str, notebooks: str | None = None) -> int:
+    """``student-copies``: write every notebook without its solutions into ``out``; print where, or what was wrong.
+
+    Introduced in the README (teaching the series in a workshop).
+    """
+    try:
+        written = write_student_copies(out, notebooks)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"Wrote {len(written)} student copies (no solutions, exercise outputs cleared) to {out}")
+    return 0
