@@ -107,7 +107,9 @@ def free_energy_gap(rbm: RBM, train_rows: torch.Tensor, held_out_rows: torch.Ten
 
     Near zero while the model generalises; growing when it starts to prefer
     its training rows (overfitting), as Hinton's practical guide suggests to
-    watch. Both sets must be rows of the same kind (e.g. different users).
+    watch. Both sets must be rows of the same kind (e.g. different users);
+    groups with different numbers of ratings make it far from 0 without any
+    overfitting (notebook 04 uses ``monitoring.free_energy_gap_per_like``).
     Introduced in notebook 04 (monitoring).
     """
     with torch.no_grad():

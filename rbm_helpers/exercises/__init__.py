@@ -12,8 +12,8 @@ One module per notebook, and one, ``checking``, for what they share:
 - ``energy_model`` (01): ``check_energy``, ``check_free_energy``, ``check_log_partition``;
 - ``build_an_rbm`` (02): ``check_sample_h``, ``check_gibbs_step``, ``check_cd_gradient``;
 - ``train_on_movielens`` (03): ``check_liked_matrix``, ``check_batch_starts``;
-- ``loss_curves`` (04): ``check_pseudo_log_likelihood``, ``check_free_energy_gap``;
-- ``recommend`` (05): ``check_top_k``, ``check_mae_threshold``;
+- ``loss_curves`` (04): ``check_overfitting``, ``check_pseudo_log_likelihood`` (and ``check_free_energy_gap``);
+- ``recommend`` (05): ``check_personal_lists``, ``check_mae_threshold`` (and ``check_top_k``);
 - ``softmax_units`` (06): ``check_visible_probabilities``, ``check_expected_rating``, ``check_reported_rmse``,
   ``check_exact_prediction``.
 - ``an_rbm_that_dreams`` (07): ``check_ais_step``, ``check_anomaly_score``, ``check_swap_acceptance``.
@@ -29,9 +29,9 @@ from .checking import (
     example_rbm,
 )
 from .energy_model import check_energy, check_free_energy, check_log_partition
-from .loss_curves import check_free_energy_gap, check_pseudo_log_likelihood
+from .loss_curves import check_free_energy_gap, check_overfitting, check_pseudo_log_likelihood
 from .rbms_in_physics import check_lattice_energy, check_metropolis_acceptance, check_specific_heat
-from .recommend import check_mae_threshold, check_top_k
+from .recommend import check_mae_threshold, check_personal_lists, check_top_k
 from .stacking_rbms import check_transposed_layer, check_up_pass
 from .softmax_units import check_exact_prediction, check_expected_rating, check_reported_rmse, check_visible_probabilities
 from .train_on_movielens import check_batch_starts, check_liked_matrix
@@ -50,11 +50,13 @@ __all__ = [
     "check_reported_rmse",
     "check_free_energy",
     "check_free_energy_gap",
+    "check_overfitting",
     "check_gibbs_step",
     "check_lattice_energy",
     "check_liked_matrix",
     "check_log_partition",
     "check_mae_threshold",
+    "check_personal_lists",
     "check_metropolis_acceptance",
     "check_pseudo_log_likelihood",
     "check_sample_h",

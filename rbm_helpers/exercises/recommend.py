@@ -1,5 +1,8 @@
-"""Checkers for the exercises of notebook 05 (recommend and evaluate): top-k lists and the thresholded MAE.
+"""Checkers for the exercises of notebook 05 (recommend and evaluate): personal top-10 lists, the thresholded MAE.
 
+``check_personal_lists`` judges scores the learner changed by what their
+top-10 lists do (more distinct movies, the same taste); ``check_mae_threshold``
+and ``check_top_k`` compare the learner's function with the package's.
 Introduced in notebook 05.
 """
 from __future__ import annotations
@@ -9,9 +12,10 @@ from typing import Callable
 import torch
 
 from .. import metrics
-from ..recommend import top_k
+from ..recommend import diversity, top_k
 from .checking import (
     DTYPE,
+    as_tensor,
     correct,
     diagnose_number,
     function_name,
@@ -20,7 +24,59 @@ from .checking import (
     wrong,
 )
 
-__all__ = ["check_mae_threshold", "check_top_k"]
+__all__ = ["check_mae_threshold", "check_personal_lists", "check_top_k"]
+
+PERSONAL_HINT = (
+    "Rank each movie by how much more the model likes it for this user than for the average user: subtract a "
+    "share w of each movie's mean score over all users, scores.mean(0), and try a few w between 0 and 1."
+)
+MAX_TASTE_LOSS = 0.05
+"""How far the within-user AUC may fall below the RBM's before the lists no longer follow each user's taste."""
+
+
+def _as_ranks(scores: torch.Tensor) -> torch.Tensor:
+    """``scores`` mapped into [0, 1] by their rank over the whole matrix (ties kept): rankings unchanged, any scale accepted."""
+    values, inverse = torch.unique(scores, return_inverse=True)
+    return inverse.to(DTYPE) / max(values.numel() - 1, 1)
+
+
+def check_personal_lists(my_scores: object, scores: torch.Tensor, fold: object) -> bool:
+    """Check scores changed to make top-10 lists more personal while still following each user's taste.
+
+    ``my_scores`` has one score per (user, movie) like ``scores`` (the RBM's
+    p(liked)); any scale will do, only the order counts. Its top-10 lists
+    (``top_k`` on ``fold.train``) must hold at least twice as many distinct
+    movies as the RBM's, and its AUC within each user on ``fold.test`` must
+    stay within 0.05 of the RBM's. Introduced in notebook 05 (exercise 1).
+    """
+    if my_scores is None or my_scores is Ellipsis:
+        return wrong("my_scores is not a matrix of scores yet.", PERSONAL_HINT)
+    mine, problem = as_tensor(my_scores, "my_scores")
+    if problem:
+        return wrong(problem, PERSONAL_HINT)
+    if tuple(mine.shape) != tuple(scores.shape):
+        return wrong(f"my_scores has shape {tuple(mine.shape)}; expected one score per (user, movie), {tuple(scores.shape)}.",
+                     PERSONAL_HINT)
+    if not bool(torch.isfinite(mine).all()):
+        return wrong("my_scores holds NaN or infinite values.", "Keep every score a finite number; only their order counts.")
+    lists, reference = top_k(mine, fold.train, 10), top_k(scores.to(DTYPE), fold.train, 10)
+    ours, theirs = diversity(lists), diversity(reference)
+    if torch.equal(lists, reference):
+        return wrong(f"these are the RBM's own lists ({theirs['distinct_movies']} distinct movies over "
+                     f"{theirs['lists']} users).", PERSONAL_HINT)
+    if ours["distinct_movies"] < 2 * theirs["distinct_movies"]:
+        return wrong(f"your lists use {ours['distinct_movies']} distinct movies, the RBM's {theirs['distinct_movies']}: "
+                     "not yet twice as many.", PERSONAL_HINT)
+    taste, rbm_taste = (metrics.auc(_as_ranks(s), fold.test, per_user=True) for s in (mine, scores.to(DTYPE)))
+    if taste < rbm_taste - MAX_TASTE_LOSS:
+        return wrong(f"your lists use {ours['distinct_movies']} distinct movies (the RBM's {theirs['distinct_movies']}), "
+                     f"but the AUC within each user fell from {rbm_taste:.3f} to {taste:.3f}: they no longer follow each "
+                     "user's taste.", "Change the scores less: subtract a smaller part of the average user's scores.")
+    precision, rbm_precision = (metrics.precision_at_k(_as_ranks(s), fold.test, fold.train, k=10) for s in (mine, scores.to(DTYPE)))
+    return correct(f"Your lists use {ours['distinct_movies']} distinct movies (the RBM's {theirs['distinct_movies']}); the "
+                   f"most common one is in {ours['most_common_share']:.0%} of them (the RBM's {theirs['most_common_share']:.0%}). "
+                   f"AUC within each user {taste:.3f} (the RBM's {rbm_taste:.3f}); precision@10 {precision:.3f} "
+                   f"(the RBM's {rbm_precision:.3f}).")
 
 
 TOP_K_HINT = (
