@@ -47,7 +47,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def run_case(data: str, sizes: tuple[int, int, int] | None, model: str, processes: int, device: str) -> dict:
+def run_case(data: str, sizes: tuple[int, int, int] | None, model: str, processes: int, device: str, threads: int) -> dict:
     """One training run in fresh processes; its JSON line plus the wall time and the command."""
     with tempfile.TemporaryDirectory() as folder:
         flags = ["train", "--data", data, "--model", model, "--epochs", "1", "--device", device, "--out", str(Path(folder) / "m.pt")]
@@ -58,7 +58,7 @@ def run_case(data: str, sizes: tuple[int, int, int] | None, model: str, processe
         else:
             command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(processes), "--master_addr",
                        "127.0.0.1", "--master_port", str(free_port()), "-m", "rbm_helpers", *flags]
-        environment = {**os.environ, "OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 2) // processes))}
+        environment = {**os.environ, "OMP_NUM_THREADS": str(threads or max(1, (os.cpu_count() or 2) // processes))}
         started = time.perf_counter()
         run = subprocess.run(command, capture_output=True, text=True, env=environment)
         wall = time.perf_counter() - started
@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", default="movies-k5")
     parser.add_argument("--processes", default="1,2", help="comma-separated process counts")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=0, help="threads per process (default: the cores shared out; 1 on a busy machine)")
     parser.add_argument("--real", action="store_true", help="also the real data sets found in the cache")
     parser.add_argument("--save", action="store_true", help="write benchmarks/results/scale.{jsonl,md}")
     args = parser.parse_args(argv)
@@ -102,10 +103,10 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     for processes in (int(p) for p in args.processes.split(",")):
         for name in args.sizes.split(","):
-            rows.append(run_case("synthetic", SIZES[name], args.model, processes, args.device))
+            rows.append(run_case("synthetic", SIZES[name], args.model, processes, args.device, args.threads))
             print(json.dumps(rows[-1]), flush=True)
             if args.real and dataset_status(name).ready:
-                rows.append(run_case(name, None, args.model, processes, args.device))
+                rows.append(run_case(name, None, args.model, processes, args.device, args.threads))
                 print(json.dumps(rows[-1]), flush=True)
     table = markdown(rows, setting)
     print(table)
