@@ -15,7 +15,7 @@ import math
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Callable
 
 import torch
 
@@ -65,10 +65,20 @@ def write_atomically(state: dict, path: str | Path, what: str = "the model") -> 
         if parent.exists() and not parent.is_dir():
             raise NotADirectoryError(f"Cannot save {what} to {path}: {parent} is a file, not a folder.")
     path.parent.mkdir(parents=True, exist_ok=True)
+    return replace_atomically(path, lambda file: torch.save(state, file))
+
+
+def replace_atomically(path: Path, write: "Callable[[IO], None]", mode: str = "wb") -> Path:
+    """Call ``write(file)`` on a temporary file beside ``path``, fsync it, then rename it to ``path``.
+
+    The one home of atomic writing: a crash never leaves half a file under
+    the real name, and a failure leaves nothing behind. Used for models
+    (``write_atomically``) and student copies. Introduced in notebook 03.
+    """
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     try:
-        with os.fdopen(handle, "wb") as file:
-            torch.save(state, file)
+        with os.fdopen(handle, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as file:
+            write(file)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)

@@ -19,8 +19,9 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
+
+from .checkpoints import replace_atomically
 
 SERIES = "[0-9][0-9]_*.ipynb"
 """The file names of the series' notebooks (01_energy_model.ipynb, ...)."""
@@ -172,14 +173,4 @@ def _check_target(target: Path, source: Path) -> None:
 def _write_atomically(notebook: dict, path: Path) -> Path:
     """Write ``notebook`` as nbformat writes it (JSON, indent 1, sorted keys) through a temporary file."""
     text = json.dumps(notebook, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return replace_atomically(path, lambda file: file.write(text), mode="w")
