@@ -1,8 +1,9 @@
 """Student copies of the notebooks: the series without its solutions, to hand out in a workshop.
 
-Each copy keeps every cell and output of the notebook except three things: the cells tagged
+Each copy keeps every cell and output of the notebook except four things: the cells tagged
 ``solution`` are gone, and so is a markdown cell that only introduced them (a heading such as
-"### Solutions" whose section held nothing but solution cells); the cells tagged ``exercise``
+"### Solutions" whose section held nothing but solution cells); a sentence that says the solutions
+"are at the end" says instead that this copy leaves them out; the cells tagged ``exercise``
 (the stubs learners fill in) lose their outputs and execution counts, so no answer shows before
 the learner runs them. The checker calls in the stubs stay. A copy is marked in its metadata
 (``rbm_helpers.student_copy``), so that writing the copies again may replace earlier copies but
@@ -30,6 +31,9 @@ MARKER = "rbm_helpers"
 """The notebook-metadata key that marks a student copy: ``{"rbm_helpers": {"student_copy": true}}``."""
 
 _HEADING = re.compile(r"(#{1,6})\s")
+_POINTER = re.compile(r"[.;]\s+[Ss]olutions are at the end\b[^.]*\.")
+"""The sentence (with the stop before it) that points to the solutions: "... hint. Solutions are at the end." """
+NO_SOLUTIONS = ". This copy leaves the solutions out; the notebooks of the series have them."
 
 
 def write_student_copies(out_dir: str | os.PathLike, notebooks_dir: str | os.PathLike | None = None) -> list[Path]:
@@ -129,9 +133,12 @@ def _closes_section(cell: dict, level: int) -> bool:
 
 
 def _without_answers(cell: dict) -> dict:
-    """The cell as a student gets it: an exercise stub without outputs and execution count; others unchanged."""
+    """The cell as a student gets it: an exercise stub without outputs and execution count, a pointer to the
+    solutions rewritten (see ``NO_SOLUTIONS``); other cells unchanged."""
     if cell.get("cell_type") == "code" and "exercise" in _tags(cell):
         return {**cell, "outputs": [], "execution_count": None}
+    if cell.get("cell_type") == "markdown" and _POINTER.search(_text(cell)):
+        return {**cell, "source": _POINTER.sub(NO_SOLUTIONS, _text(cell))}
     return cell
 
 

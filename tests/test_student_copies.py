@@ -105,6 +105,21 @@ def test_a_plain_text_goes_only_when_it_introduces_solutions_up_to_the_end():
     assert sources(copy) == ["# 01 · A title", "Why does CD-1 work at all? Think first.", "## More", "x = 1"]
 
 
+@pytest.mark.parametrize("said, says", [
+    ("Each checker prints what is wrong, with a hint. Solutions are at the end.",
+     "Each checker prints what is wrong, with a hint" + student_copies.NO_SOLUTIONS),
+    ("Each checker prints what is wrong, with a hint; solutions are at the end, in collapsed cells. Have fun.",
+     "Each checker prints what is wrong, with a hint" + student_copies.NO_SOLUTIONS + " Have fun."),
+    ("Each checker prints what is wrong. Try before you look.", "Each checker prints what is wrong. Try before you look."),
+])
+def test_a_copy_does_not_promise_solutions_it_has_left_out(said, says):
+    notebook = exercises_notebook()
+    notebook.cells[2].source = f"## Exercises\n<kbd>core</kbd>\n\n{said}"
+    copied = sources(student_copy(notebook))
+    assert copied[2] == f"## Exercises\n<kbd>core</kbd>\n\n{says}"
+    assert sources(notebook)[2].endswith(said), "the original is left as it was"
+
+
 def test_student_copy_refuses_what_is_not_a_notebook():
     with pytest.raises(ValueError, match="nbformat-4 notebook"):
         student_copy({"cells": "none"})
@@ -202,6 +217,8 @@ def test_the_series_copies_have_no_solutions_and_blank_exercises(copies):
         assert not any("solution" in cell.metadata.get("tags", []) for cell in copy.cells), path.name
         stubs = [cell for cell in copy.cells if "exercise" in cell.metadata.get("tags", [])]
         assert stubs and all(cell.outputs == [] and cell.execution_count is None for cell in stubs), path.name
+        text = " ".join(cell.source.lower() for cell in copy.cells if cell.cell_type == "markdown")
+        assert "solutions are at the end" not in text and "solutions are below" not in text, path.name
 
 
 def test_each_copy_runs_the_same_code_as_its_original_up_to_the_first_solution(copies):
