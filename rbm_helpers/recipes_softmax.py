@@ -148,6 +148,7 @@ def fit_softmax(
     asked: torch.Tensor | None = None,
     callbacks: "list[Callback] | tuple[Callback, ...]" = (),
     device: "str | torch.device | None" = None,
+    monitor: bool | None = None,
 ) -> tuple[SoftmaxRBM, pd.DataFrame]:
     """Train the recipe's model on ``train_ratings`` (stars 1-5, -1 unrated); return it and its history.
 
@@ -156,9 +157,10 @@ def fit_softmax(
     frequencies (``init_visible_bias``), weights at N(0, init_std^2) from
     ``seed``. A conditional recipe needs ``asked``, the pairs it will be asked
     to predict (its r is ``rated_matrix(train_ratings, asked)``); the others
-    must not get it. ``callbacks`` are passed to the training loop, which
-    skips the per-epoch training error unless a callback is given (it costs
-    a pass over the data and changes nothing else). ``device`` is where the
+    must not get it. ``callbacks`` are passed to the training loop. ``monitor``
+    says whether to compute the per-epoch training error (a pass over the data
+    that changes nothing else); by default only when callbacks are given, which
+    may read it. ``device`` is where the
     model lives and trains (``resolve_device``: None the CPU, ``"auto"`` a GPU
     if there is one); the ratings stay where they are and are moved as needed.
     Introduced in notebook 06 (Softmax units).
@@ -176,16 +178,17 @@ def fit_softmax(
     settings = dict(epochs=recipe.epochs, batch_size=recipe.batch_size, learning_rate=recipe.learning_rate,
                     momentum=recipe.momentum, weight_decay=recipe.weight_decay, k=recipe.k, method=recipe.method, seed=seed,
                     callbacks=callbacks, progress=False)
+    monitor = bool(callbacks) if monitor is None else monitor
     if recipe.plain:
         model = SoftmaxRBM(*sizes, seed=seed, init_std=recipe.init_std, device=device)
         model.init_visible_bias(data)
-        return model, train(model, data, monitor=bool(callbacks), **settings)
+        return model, train(model, data, monitor=monitor, **settings)
     model = ConditionalSoftmaxRBM(*sizes, tied=recipe.tied, conditional=recipe.conditional, seed=seed, init_std=recipe.init_std,
                                   device=device)
     model.init_visible_bias(data)
     rated = _layout(rated_matrix(train_ratings, asked), recipe) if recipe.conditional else None
     return model, train_conditional(
-        model, data, rated=rated, tied_learning_rate=recipe.tied_learning_rate, monitor=bool(callbacks), **settings
+        model, data, rated=rated, tied_learning_rate=recipe.tied_learning_rate, monitor=monitor, **settings
     )
 
 

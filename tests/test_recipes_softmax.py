@@ -59,6 +59,21 @@ def test_movies_as_rows_is_the_same_model_on_the_transposed_matrix(split):
     assert torch.equal(again.weight, model.weight)  # the same seed gives the same model
 
 
+@pytest.mark.parametrize("recipe", [PAPER_K5, MOVIES_K5])
+def test_monitor_only_adds_the_training_error_and_follows_the_callbacks_by_default(split, recipe):
+    train, _ = split
+    seen = []
+    callback = lambda model, record: seen.append(record["epoch"])
+    plain, quiet = fit_softmax(train, small(recipe), seed=0)
+    watched, monitored = fit_softmax(train, small(recipe), seed=0, callbacks=[callback])
+    fast, unmonitored = fit_softmax(train, small(recipe), seed=0, callbacks=[callback], monitor=False)
+    assert seen == [1, 2, 3, 1, 2, 3]
+    assert quiet["train_error"].isna().all() and unmonitored["train_error"].isna().all()
+    assert monitored["train_error"].notna().all()
+    for other in (watched, fast):
+        assert torch.equal(other.weight, plain.weight), "monitoring changes nothing in the model"
+
+
 def test_the_conditional_recipe_sees_the_asked_pairs_and_the_others_refuse_them(split):
     train, test = split
     asked = test != -1
