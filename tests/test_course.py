@@ -58,10 +58,31 @@ def good_notebook():
 
 def test_reading_minutes_round_up_words_over_130_and_skip_raw_cells_and_outputs():
     assert course.reading_minutes([md(words(130))]) == 1
-    assert course.reading_minutes([md(words(100)), code(words(31))]) == 2
-    with_output = code(words(10))
+    assert course.reading_minutes([md(words(131))]) == 2
+    with_output = code("x = 1")
     with_output.outputs = [new_output("stream", name="stdout", text=words(1000))]
     assert course.reading_minutes([with_output, new_raw_cell(words(1000))]) == 1
+
+
+def test_code_is_read_at_9_seconds_a_non_blank_line_whatever_its_words():
+    twenty_lines = "\n\n".join(f"x{i} = {words(30)}" for i in range(20))       # 20 lines, 19 blank between
+    assert course.reading_minutes([code(twenty_lines)]) == 3
+    assert course.reading_minutes([code(twenty_lines + "\ny = 2")]) == 4
+
+
+def test_a_displayed_equation_takes_a_minute_and_its_symbols_are_not_prose_words():
+    equation = "$$E(v, h) = - " + " + ".join(f"a_{i} v_{i}" for i in range(200)) + "$$"
+    assert course.reading_minutes([md(equation)]) == 1
+    assert course.reading_minutes([md(f"{words(65)}\n{equation}\n{words(65)}\n$$Z = 1$$")]) == 3
+
+
+def test_each_figure_a_code_cell_shows_takes_half_a_minute():
+    plotted = code("plot()")                                                      # 0.15 minutes of code
+    picture = new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})
+    plotted.outputs = [picture, new_output("stream", name="stdout", text="done")]
+    assert course.reading_minutes([plotted]) == 1
+    plotted.outputs = [picture, picture, picture]
+    assert course.reading_minutes([plotted]) == 2
 
 
 def timed_notebook():

@@ -8,9 +8,11 @@ The conventions, in short:
 - exercises are the exception: each (its markdown cell, its stub tagged ``exercise``, its solution tagged
   ``solution``) carries its own track; the markdown cell right before a stub says ``(about N minutes)`` and shows
   the stub's badge; the ``## Exercises`` section itself is core;
-- the title cell's ``**Time**`` line states the minutes: reading = ceil(words / 130) over markdown and code
-  sources (solutions excluded), plus the exercises' minutes, for the core cells and core exercises and for
-  everything; the series' core track stays within 90 minutes;
+- the title cell's ``**Time**`` line states the minutes: reading = the ceiling of prose words / 130, plus
+  1 minute per displayed equation (``$$ ... $$``), 9 s per non-blank line of code and half a minute per figure
+  (solutions and exercise stubs excluded), plus the exercises' minutes, for the core cells and core exercises
+  and for everything; the series' core track stays within 90 minutes. These are the rates a fresh reader
+  timed the series with (code and equations are slower to read than prose);
 - the core cells alone, in order, run from a fresh kernel.
 
     python tools/course.py times                 # minutes per notebook and the series' core total
@@ -38,6 +40,15 @@ NOTEBOOKS = ROOT / "notebooks"
 SERIES = "[0-9][0-9]_*.ipynb"
 TRACKS = ("core", "optional")
 WORDS_PER_MINUTE = 130
+"""Prose read per minute (markdown text outside displayed equations)."""
+MINUTES_PER_EQUATION = 1.0
+"""A displayed equation (``$$ ... $$``) takes a minute to read and connect to the text."""
+SECONDS_PER_CODE_LINE = 9.0
+"""Each non-blank line of code (comments included) is read, not skimmed: 8-10 s."""
+MINUTES_PER_FIGURE = 0.5
+"""Each image a code cell shows takes half a minute to look at."""
+DISPLAYED_EQUATION = re.compile(r"\$\$.*?\$\$", re.DOTALL)
+IMAGE_TYPES = ("image/png", "image/svg+xml", "image/jpeg")
 SERIES_CORE_BUDGET = 90
 """Minutes the whole series' core track, exercises included, may take."""
 
@@ -106,14 +117,25 @@ class Times(NamedTuple):
 
 
 def reading_minutes(cells) -> int:
-    """ceil(words / 130), words being the whitespace-separated tokens of markdown and code sources."""
-    words = sum(len(cell.source.split()) for cell in cells if cell.cell_type in ("markdown", "code"))
-    return math.ceil(words / WORDS_PER_MINUTE)
+    """Minutes to read ``cells``: the ceiling of prose words / 130 + 1 per displayed equation
+    + 9 s per non-blank code line + 0.5 per figure. Raw cells and text outputs are not counted."""
+    minutes = 0.0
+    for cell in cells:
+        if cell.cell_type == "markdown":
+            prose = DISPLAYED_EQUATION.sub(" ", cell.source)
+            minutes += len(prose.split()) / WORDS_PER_MINUTE
+            minutes += MINUTES_PER_EQUATION * len(DISPLAYED_EQUATION.findall(cell.source))
+        elif cell.cell_type == "code":
+            lines = [line for line in cell.source.split("\n") if line.strip()]
+            minutes += SECONDS_PER_CODE_LINE * len(lines) / 60
+            minutes += MINUTES_PER_FIGURE * sum(
+                any(kind in output.get("data", {}) for kind in IMAGE_TYPES) for output in cell.get("outputs", []))
+    return math.ceil(minutes - 1e-9)
 
 
 def times(notebook) -> Times:
-    """The minutes of ``notebook``: solutions are not read; exercises count their ``(about N minutes)``."""
-    read = [cell for cell in notebook.cells if "solution" not in tags(cell)]
+    """The minutes of ``notebook``: solutions are not read; an exercise's stub is part of its ``(about N minutes)``."""
+    read = [cell for cell in notebook.cells if not {"solution", "exercise"} & tags(cell)]
     minutes = {index: exercise_minutes(notebook, index) or 0 for index in exercises(notebook)}
     return Times(
         core_reading=reading_minutes([cell for cell in read if track(cell) == "core"]),
