@@ -32,7 +32,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from matplotlib.axes import Axes
-from matplotlib.ticker import NullFormatter
+from matplotlib.ticker import MaxNLocator, NullFormatter
 
 from . import metrics
 from .model import RBM
@@ -293,6 +293,7 @@ def plot_history(
     for column in columns:
         ax.plot(history.index, history[column], marker=".", label=column)
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))   # epochs are whole numbers
     if ylabel:
         ax.set_ylabel(ylabel)
     if title:
