@@ -2,7 +2,8 @@
 
 Unit tests on small notebooks built here (each rule broken once, to see it caught), then the same checks
 over the series' notebooks: their ``**Time**`` lines state what ``python tools/course.py times`` computes,
-the series' core track fits 90 minutes, and every cell follows the track rules.
+the series' core track fits 90 minutes, every cell follows the track rules, and WORKSHOP.md's time table
+states the same minutes.
 """
 from __future__ import annotations
 
@@ -262,3 +263,27 @@ def test_the_series_core_track_fits_its_budget():
 def test_every_cell_follows_the_track_rules(path):
     problems = course.track_problems(nbformat.read(path, as_version=4))
     assert problems == [], f"{path.name}:\n" + "\n".join(problems)
+
+
+def workshop_table_rows(text: str) -> dict[str, tuple[int, int, int, int]]:
+    """WORKSHOP.md's time table: notebook number -> (core reading, core exercises, core, everything)."""
+    rows = {}
+    for line in text.splitlines():
+        cells = [cell.strip().strip("*") for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 6 and cells[0][:2].isdigit() and " · " in cells[0]:
+            rows[cells[0][:2]] = tuple(int(cell) for cell in cells[1:5])
+    return rows
+
+
+def test_workshop_table_parsing_reads_each_notebook_row():
+    table = "| notebook | a | b | c | d | e |\n| 04 · Loss | 6 | 3 | **9** | 44 | ~40 s |\n| **series** | 1 | 2 | **3** | 4 | |"
+    assert workshop_table_rows(table) == {"04": (6, 3, 9, 44)}
+
+
+def test_workshop_md_states_the_computed_minutes_of_every_notebook():
+    rows = workshop_table_rows((ROOT / "WORKSHOP.md").read_text(encoding="utf-8"))
+    computed = {}
+    for path in NOTEBOOKS:
+        minutes = course.times(nbformat.read(path, as_version=4))
+        computed[path.name[:2]] = (minutes.core_reading, minutes.core_exercises, minutes.core, minutes.everything)
+    assert rows == computed, "WORKSHOP.md's table differs from `python tools/course.py times`"
